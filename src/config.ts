@@ -1,0 +1,292 @@
+// Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
+import { z } from "zod";
+
+/** Bindings and raw string vars as the Workers runtime hands them to `fetch`. */
+export interface Bindings {
+  DB: D1Database;
+  TOKENS_KV: KVNamespace;
+  [name: string]: unknown;
+}
+
+export type PasswordValidatorName = "similarity" | "min_length" | "common" | "numeric";
+export type ThrottleScope =
+  | "login"
+  | "login_identifier"
+  | "register"
+  | "password_reset"
+  | "password_reset_email"
+  | "resend_email"
+  | "confirm"
+  | "refresh"
+  | "user";
+
+/** A throttle rate: `limit` requests per `periodSeconds`, or null = unthrottled. */
+export type ThrottleRate = { limit: number; periodSeconds: number } | null;
+
+export interface Config {
+  /** `development` (default) or `production`; production refuses dev secrets and the console mailer. */
+  environment: "development" | "production" | "test";
+  /** Mount point, with leading and trailing slash. Default `/auth/`. */
+  authPrefix: string;
+  /** API origin used to build links in mails, e.g. `https://api.example.com`. */
+  publicBaseUrl: string;
+  /** `current` (access/refresh) or `legacy` (access_token/refresh_token). Default `current`. */
+  jwtResponseFieldStyle: "current" | "legacy";
+  /** Seconds. Default 300. */
+  accessTokenLifetime: number;
+  /** Seconds, sliding on rotation. Default 86400. */
+  refreshTokenLifetime: number;
+  /** Absolute family lifetime in seconds, or null (default) for none. */
+  sessionLifetime: number | null;
+  jwtSigningKey: Uint8Array;
+  /** Allowed clock skew in seconds when verifying tokens. Default 0. */
+  jwtLeeway: number;
+  /** Refuse access tokens of revoked families on every request. Default true. */
+  accessTokenSessionCheck: boolean;
+  oldPasswordFieldEnabled: boolean;
+  logoutOnPasswordChange: boolean;
+  emailVerification: "mandatory" | "optional" | "none";
+  loginMethods: ReadonlyArray<"username" | "email">;
+  usernameRequired: boolean;
+  usernameMinLength: number;
+  usernameBlacklist: ReadonlySet<string>;
+  emailConfirmationExpireDays: number;
+  logoutOnGet: boolean;
+  registrationOpen: boolean;
+  registrationPreventEnumeration: boolean;
+  passwordMinLength: number;
+  passwordValidators: readonly PasswordValidatorName[];
+  pbkdf2Iterations: number;
+  /** Seconds. Default 259200 (3 days). */
+  passwordResetTimeout: number;
+  passwordResetConfirmUrl: string | null;
+  emailConfirmUrl: string | null;
+  emailVerifiedRedirect: string | null;
+  emailVerificationFailedRedirect: string | null;
+  verificationBaseUrlAllowedOrigins: ReadonlySet<string>;
+  mailApiUrl: string;
+  /** null = console transport (development only). */
+  mailApiKey: string | null;
+  mailFrom: string;
+  mailReplyTo: string | null;
+  notifyPasswordChange: boolean;
+  throttleEnabled: boolean;
+  throttleRates: Readonly<Record<ThrottleScope, ThrottleRate>>;
+  clientIpHeader: string;
+  historyRetentionDays: number;
+  corsAllowedOrigins: readonly string[];
+}
+
+/** Thrown when a setting is missing or invalid; the message names the setting. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const DEV_SECRET_PREFIX = "dev-insecure-";
+/** Prefix `scripts/dev.mjs` writes into .dev.vars; production refuses it. */
+export const DEV_SIGNING_KEY_PREFIX = DEV_SECRET_PREFIX;
+
+const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
+  login: "10/min",
+  login_identifier: "5/min",
+  register: "5/min",
+  password_reset: "20/min",
+  password_reset_email: "5/hour",
+  resend_email: "1/3min",
+  confirm: "20/min",
+  refresh: "60/min",
+  user: "120/min",
+};
+
+const PERIODS: Record<string, number> = { sec: 1, s: 1, min: 60, m: 60, hour: 3600, h: 3600, day: 86400, d: 86400 };
+
+/** Parses DRF-style rates: `"5/min"`, `"1/3min"` (one per three minutes), `"100/day"`. */
+export function parseThrottleRate(value: string | null): ThrottleRate {
+  if (value === null) return null;
+  const match = /^(\d+)\/(\d*)(sec|s|min|m|hour|h|day|d)$/.exec(value.trim());
+  if (!match) throw new ConfigError(`THROTTLE_RATES: "${value}" is not a rate like "10/min"`);
+  const multiplier = match[2] ? Number(match[2]) : 1;
+  return { limit: Number(match[1]), periodSeconds: multiplier * PERIODS[match[3]!]! };
+}
+
+function readString(env: Bindings, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "string") return JSON.stringify(raw);
+  return raw;
+}
+
+function option<T>(env: Bindings, name: string, schema: z.ZodType<T>, fallback: T): T {
+  const raw = readString(env, name);
+  if (raw === undefined || raw === "") return fallback;
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`${name}: ${result.error.issues[0]?.message ?? "invalid value"} (got "${raw}")`);
+  }
+  return result.data;
+}
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const jsonList = z.string().transform((value, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed as string[];
+  } catch {
+    // fall through to a comma-separated list
+  }
+  if (value.trim().startsWith("[")) {
+    ctx.addIssue({ code: "custom", message: "must be a JSON array of strings" });
+    return z.NEVER;
+  }
+  return value.split(",").map((item) => item.trim()).filter(Boolean);
+});
+const absoluteUrl = z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
+const origin = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:" || url.protocol === "http:") return url.origin;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: `"${value}" is not an http(s) origin` });
+  return z.NEVER;
+});
+
+function parseThrottleRates(env: Bindings): Record<ThrottleScope, ThrottleRate> {
+  const overrides = option(
+    env,
+    "THROTTLE_RATES",
+    z.string().transform((value, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of scope -> rate" });
+      return z.NEVER;
+    }),
+    {},
+  );
+  const rates = {} as Record<ThrottleScope, ThrottleRate>;
+  for (const scope of Object.keys(DEFAULT_THROTTLE_RATES) as ThrottleScope[]) {
+    const value = scope in overrides ? overrides[scope] : DEFAULT_THROTTLE_RATES[scope];
+    if (value !== null && typeof value !== "string") throw new ConfigError(`THROTTLE_RATES.${scope}: must be a string or null`);
+    rates[scope] = parseThrottleRate(value);
+  }
+  for (const scope of Object.keys(overrides)) {
+    if (!(scope in DEFAULT_THROTTLE_RATES)) throw new ConfigError(`THROTTLE_RATES: unknown scope "${scope}"`);
+  }
+  return rates;
+}
+
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+  return trimmed ? `/${trimmed}/` : "/";
+}
+
+/** Validates bindings and vars; throws ConfigError naming the first bad setting. */
+export function parseConfig(env: Bindings): Config {
+  if (!env.DB || typeof (env.DB as D1Database).prepare !== "function") throw new ConfigError("DB: D1 binding is missing");
+  if (!env.TOKENS_KV || typeof (env.TOKENS_KV as KVNamespace).get !== "function") {
+    throw new ConfigError("TOKENS_KV: KV binding is missing");
+  }
+  const environment = option(env, "ENVIRONMENT", z.enum(["development", "production", "test"]), "development");
+  const production = environment === "production";
+
+  const signingKey = readString(env, "JWT_SIGNING_KEY");
+  if (!signingKey) throw new ConfigError("JWT_SIGNING_KEY: secret is missing (run `npm start` once locally, or `wrangler secret put JWT_SIGNING_KEY`)");
+  if (production && (signingKey.startsWith(DEV_SECRET_PREFIX) || signingKey.length < 32)) {
+    throw new ConfigError("JWT_SIGNING_KEY: production refuses a development or short (< 32 chars) secret");
+  }
+
+  const mailApiKey = readString(env, "MAIL_API_KEY") || null;
+  if (production && !mailApiKey) {
+    throw new ConfigError("MAIL_API_KEY: production refuses the console mail transport; set the secret");
+  }
+  const publicBaseUrl = readString(env, "PUBLIC_BASE_URL");
+  if (!publicBaseUrl) throw new ConfigError("PUBLIC_BASE_URL: required (the API origin used in mailed links)");
+  const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
+  if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
+
+  const emailVerification = option(env, "ACCOUNT_EMAIL_VERIFICATION", z.enum(["mandatory", "optional", "none"]), "mandatory");
+  const registrationPreventEnumeration = option(env, "REGISTRATION_PREVENT_ENUMERATION", bool, false);
+  if (registrationPreventEnumeration && emailVerification !== "mandatory") {
+    throw new ConfigError("REGISTRATION_PREVENT_ENUMERATION: only valid with ACCOUNT_EMAIL_VERIFICATION=mandatory");
+  }
+
+  const loginMethods = option(env, "ACCOUNT_LOGIN_METHODS", jsonList.pipe(z.array(z.enum(["username", "email"])).min(1)), [
+    "username",
+    "email",
+  ] as Array<"username" | "email">);
+  const validators = option(
+    env,
+    "PASSWORD_VALIDATORS",
+    jsonList.pipe(z.array(z.enum(["similarity", "min_length", "common", "numeric"]))),
+    ["similarity", "min_length", "common", "numeric"] as PasswordValidatorName[],
+  );
+
+  return {
+    environment,
+    authPrefix: normalizePrefix(option(env, "AUTH_PREFIX", z.string().regex(/^[\w\-/]*$/, "must be a path like /auth/"), "/auth/")),
+    publicBaseUrl: option(env, "PUBLIC_BASE_URL", absoluteUrl, publicBaseUrl).replace(/\/+$/, ""),
+    jwtResponseFieldStyle: option(env, "JWT_RESPONSE_FIELD_STYLE", z.enum(["current", "legacy"]), "current"),
+    accessTokenLifetime: option(env, "ACCESS_TOKEN_LIFETIME", int(1), 300),
+    refreshTokenLifetime: option(env, "REFRESH_TOKEN_LIFETIME", int(1), 86400),
+    sessionLifetime: option(env, "SESSION_LIFETIME", int(1).nullable(), null),
+    jwtSigningKey: new TextEncoder().encode(signingKey),
+    jwtLeeway: option(env, "JWT_LEEWAY", int(0, 3600), 0),
+    accessTokenSessionCheck: option(env, "ACCESS_TOKEN_SESSION_CHECK", bool, true),
+    oldPasswordFieldEnabled: option(env, "OLD_PASSWORD_FIELD_ENABLED", bool, true),
+    logoutOnPasswordChange: option(env, "LOGOUT_ON_PASSWORD_CHANGE", bool, false),
+    emailVerification,
+    loginMethods,
+    usernameRequired: option(env, "ACCOUNT_USERNAME_REQUIRED", bool, true),
+    usernameMinLength: option(env, "ACCOUNT_USERNAME_MIN_LENGTH", int(1, 150), 1),
+    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", jsonList, []).map((name) => name.toLowerCase())),
+    emailConfirmationExpireDays: option(env, "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", int(1, 365), 3),
+    logoutOnGet: option(env, "ACCOUNT_LOGOUT_ON_GET", bool, false),
+    registrationOpen: option(env, "REGISTRATION_OPEN", bool, true),
+    registrationPreventEnumeration,
+    passwordMinLength: option(env, "PASSWORD_MIN_LENGTH", int(1, 128), 8),
+    passwordValidators: validators,
+    // Production Workers refuse PBKDF2 above 100,000 iterations (workerd #1346); local workerd does not.
+    pbkdf2Iterations: option(env, "PBKDF2_ITERATIONS", int(1000, 100_000), 100_000),
+    passwordResetTimeout: option(env, "PASSWORD_RESET_TIMEOUT", int(60), 259_200),
+    passwordResetConfirmUrl: option(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl.nullable(), null),
+    emailConfirmUrl: option(env, "EMAIL_CONFIRM_URL", absoluteUrl.nullable(), null),
+    emailVerifiedRedirect: option(env, "EMAIL_VERIFIED_REDIRECT", absoluteUrl.nullable(), null),
+    emailVerificationFailedRedirect: option(env, "EMAIL_VERIFICATION_FAILED_REDIRECT", absoluteUrl.nullable(), null),
+    verificationBaseUrlAllowedOrigins: new Set(
+      option(env, "VERIFICATION_BASE_URL_ALLOWED_ORIGINS", jsonList.pipe(z.array(origin)), []),
+    ),
+    mailApiUrl: option(env, "MAIL_API_URL", absoluteUrl, "https://api.resend.com/emails"),
+    mailApiKey,
+    mailFrom: option(env, "MAIL_FROM", z.string().min(3), "edge-rest-auth <no-reply@example.com>"),
+    mailReplyTo: option(env, "MAIL_REPLY_TO", z.string().nullable(), null),
+    notifyPasswordChange: option(env, "NOTIFY_PASSWORD_CHANGE", bool, true),
+    throttleEnabled,
+    throttleRates: parseThrottleRates(env),
+    clientIpHeader: option(env, "CLIENT_IP_HEADER", z.string().min(1), "CF-Connecting-IP"),
+    historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
+    corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", jsonList.pipe(z.array(origin)), []),
+  };
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses once per env object: the runtime hands every request of an isolate the same env. */
+export function getConfig(env: Bindings): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    cache.set(env, config);
+  }
+  return config;
+}

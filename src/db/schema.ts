@@ -1,0 +1,110 @@
+// Drizzle tables: the single source of the D1 schema (migrations are generated from this file).
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Times are Unix milliseconds (integers) throughout. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    /** Django layout `pbkdf2_sha256$iter$salt$hash`, or `!...` for an unusable password. */
+    password: text("password").notNull(),
+    firstName: text("first_name").notNull().default(""),
+    lastName: text("last_name").notNull().default(""),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    dateJoined: integer("date_joined").notNull(),
+    lastLogin: integer("last_login"),
+    /** Bumped on every credential change; part of the capability and session checks. */
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // Case-insensitive uniqueness is enforced by the database, so two racing requests cannot both win.
+    uniqueIndex("users_username_lower").on(sql`lower(${t.username})`),
+    uniqueIndex("users_email_lower").on(sql`lower(${t.email})`),
+  ],
+);
+
+export const profiles = sqliteTable("profiles", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  country: text("country").notNull().default(""),
+  profession: text("profession").notNull().default(""),
+  bio: text("bio").notNull().default(""),
+  thoughts: text("thoughts").notNull().default(""),
+  profileImg: text("profile_img").notNull().default(""),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** One row per refresh-token family (= one session, one device). */
+export const tokenFamilies = sqliteTable(
+  "token_families",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** jti of the only refresh token of the family that may still be used; the rotation check-and-set compares it. */
+    currentJti: text("current_jti").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at").notNull(),
+    /** exp of the current refresh token (ms): after it the family is dead without being revoked. */
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    ip: text("ip"),
+    userAgent: text("user_agent").notNull().default(""),
+    country: text("country"),
+  },
+  (t) => [index("token_families_user").on(t.userId, t.lastUsedAt)],
+);
+
+/** Security history (contract §1.9). */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    createdAt: integer("created_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent").notNull().default(""),
+    country: text("country"),
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index("events_user_created").on(t.userId, t.createdAt), index("events_created").on(t.createdAt)],
+);
+
+/** Pending e-mail change: the address only replaces users.email once its key is confirmed. */
+export const emailChanges = sqliteTable("email_changes", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  email: text("email").notNull(),
+  requestedAt: integer("requested_at").notNull(),
+});
+
+/** Mail whose first delivery attempt failed transiently; the cron handler retries it with backoff. */
+export const mailOutbox = sqliteTable(
+  "mail_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("mail_outbox_due").on(t.status, t.nextAttemptAt)],
+);
+
+export type User = typeof users.$inferSelect;
+export type Profile = typeof profiles.$inferSelect;
+export type TokenFamily = typeof tokenFamilies.$inferSelect;
+export type SecurityEvent = typeof events.$inferSelect;

@@ -1,0 +1,45 @@
+// Wire shapes shared by several routes: UserDetails, TokenResponse, DRF datetimes.
+import type { Config } from "../config";
+import type { User } from "../db/schema";
+import type { TokenPair } from "../services/tokens";
+
+/** DRF DateTimeField: ISO 8601 UTC with six fractional digits. */
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export function userDetails(user: User) {
+  return { pk: user.id, username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName };
+}
+
+/** Login / registration answer, in the configured field style (contract §1.5). */
+export function tokenResponse(config: Config, user: User, tokens: TokenPair) {
+  const accessExpiration = formatDateTime(tokens.accessExp * 1000);
+  const refreshExpiration = formatDateTime(tokens.refreshExp * 1000);
+  if (config.jwtResponseFieldStyle === "legacy") {
+    return {
+      access_token: tokens.access,
+      refresh_token: tokens.refresh,
+      user: userDetails(user),
+      access_token_expiration: accessExpiration,
+      refresh_token_expiration: refreshExpiration,
+    };
+  }
+  return {
+    access: tokens.access,
+    refresh: tokens.refresh,
+    user: userDetails(user),
+    access_expiration: accessExpiration,
+    refresh_expiration: refreshExpiration,
+  };
+}
+
+/** token/refresh/ answer (dj-rest-auth ≤ 3 kept simplejwt's access/refresh keys even in legacy style). */
+export function refreshResponse(config: Config, tokens: TokenPair) {
+  const accessExpiration = formatDateTime(tokens.accessExp * 1000);
+  const refreshExpiration = formatDateTime(tokens.refreshExp * 1000);
+  if (config.jwtResponseFieldStyle === "legacy") {
+    return { access: tokens.access, refresh: tokens.refresh, access_token_expiration: accessExpiration, refresh_token_expiration: refreshExpiration };
+  }
+  return { access: tokens.access, access_expiration: accessExpiration, refresh: tokens.refresh, refresh_expiration: refreshExpiration };
+}

@@ -1,0 +1,196 @@
+// Request bodies: DRF's three parsers, then one zod pass whose issues become DRF's `{field: [messages]}`.
+import type { Context, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "./context";
+import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
+
+/** Bodies above this are refused before parsing (413). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const REQUIRED = "This field is required.";
+const NOT_NULL = "This field may not be null.";
+const BLANK = "This field may not be blank.";
+
+/** Python type names DRF prints in "Expected a dictionary, but got <type>." */
+function pythonTypeName(value: unknown): string {
+  if (value === null) return "NoneType";
+  if (Array.isArray(value)) return "list";
+  if (typeof value === "string") return "str";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  return "dict";
+}
+
+async function readLimitedText(request: Request): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const buffer = await request.arrayBuffer();
+  if (buffer.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  return new TextDecoder().decode(buffer);
+}
+
+const tooLarge = () => detailError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+
+/** Parses JSON, form-urlencoded or multipart into a plain object, with DRF's errors for anything else. */
+export async function parseRequestBody(request: Request): Promise<Record<string, unknown>> {
+  if (request.method === "GET" || request.method === "HEAD" || !request.body) return {};
+  const contentType = request.headers.get("content-type") ?? "";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+
+  if (mediaType === "multipart/form-data" || mediaType === "application/x-www-form-urlencoded") {
+    const declared = Number(request.headers.get("content-length") ?? "0");
+    if (declared > MAX_BODY_BYTES) throw tooLarge();
+    let form: FormData;
+    try {
+      const buffer = await request.arrayBuffer();
+      if (buffer.byteLength > MAX_BODY_BYTES) throw tooLarge();
+      if (buffer.byteLength === 0) return {};
+      form = await new Response(buffer, { headers: { "content-type": contentType } }).formData();
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw detailError(400, `Multipart form parse error - ${error instanceof Error ? error.message : "invalid body"}`);
+    }
+    const data: Record<string, unknown> = {};
+    // Like Django's QueryDict.get, the last value of a repeated key wins; uploaded files are not strings.
+    form.forEach((value, key) => {
+      data[key] = typeof value === "string" ? value : { file: true };
+    });
+    return data;
+  }
+
+  const text = await readLimitedText(request);
+  if (text.trim() === "") return {};
+  if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
+    throw detailError(415, `Unsupported media type "${contentType}" in request.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw detailError(400, `JSON parse error - ${error instanceof Error ? error.message : "invalid JSON"}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw validationError({
+      non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(parsed)}.`],
+    });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Turns zod issues into DRF's body: first path segment is the field, the rest go to non_field_errors. */
+export function toFieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";
+    (errors[field] ??= []).push(issue.message);
+  }
+  return errors;
+}
+
+function stringError(issue: { input?: unknown }): string {
+  if (issue.input === undefined) return REQUIRED;
+  if (issue.input === null) return NOT_NULL;
+  return "Not a valid string.";
+}
+
+// DRF's CharField turns numbers into strings; objects, arrays and booleans are refused.
+const coerceNumber = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? String(value) : value);
+
+interface CharOptions {
+  max?: number;
+  min?: number;
+  /** DRF allow_blank. Default false. */
+  allowBlank?: boolean;
+  /** DRF trim_whitespace. Default true; passwords pass false. */
+  trim?: boolean;
+}
+
+/** A DRF CharField with DRF's messages. */
+export function charField(options: CharOptions = {}) {
+  const { max, min, allowBlank = false, trim = true } = options;
+  let schema = z.string({ error: stringError });
+  if (trim) schema = schema.trim();
+  if (!allowBlank) schema = schema.min(1, { error: BLANK, abort: true });
+  if (max !== undefined) schema = schema.max(max, `Ensure this field has no more than ${max} characters.`);
+  if (min !== undefined && min > 1) schema = schema.min(min, `Ensure this field has at least ${min} characters.`);
+  return z.preprocess(coerceNumber, schema);
+}
+
+// Pragmatic address check (Django's EmailValidator is stricter on domains, looser on nothing we rely on).
+const EMAIL_PATTERN = /^[^\s@"(),:;<>[\\\]]+@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** A DRF EmailField (max 254 like Django's EmailField); `allowBlank` accepts "" as "not given". */
+export function emailField(options: { allowBlank?: boolean } = {}) {
+  let schema = z.string({ error: stringError }).trim();
+  if (!options.allowBlank) schema = schema.min(1, { error: BLANK, abort: true });
+  schema = schema
+    .max(254, { error: "Ensure this field has no more than 254 characters.", abort: true })
+    .refine((value) => value === "" || EMAIL_PATTERN.test(value), "Enter a valid email address.");
+  return z.preprocess(coerceNumber, schema);
+}
+
+/** A DRF BooleanField: accepts true/false and the strings and numbers DRF accepts. */
+export function booleanField() {
+  const truthy = new Set<unknown>([true, "true", "True", "1", 1, "yes", "on"]);
+  const falsy = new Set<unknown>([false, "false", "False", "0", 0, "no", "off"]);
+  return z.unknown().transform((value, ctx) => {
+    if (truthy.has(value)) return true;
+    if (falsy.has(value)) return false;
+    ctx.addIssue({ code: "custom", message: value === null ? NOT_NULL : "Must be a valid boolean." });
+    return z.NEVER;
+  });
+}
+
+interface BodyOptions {
+  /** canonical field -> seed-004 alias; the alias is read only when the canonical name is absent. */
+  aliases?: Record<string, string>;
+}
+
+/** Renames alias fields to their canonical names; returns the reverse map for error reporting. */
+function applyAliases(data: Record<string, unknown>, aliases: Record<string, string>): Map<string, string> {
+  const used = new Map<string, string>();
+  for (const [canonical, alias] of Object.entries(aliases)) {
+    if (data[canonical] === undefined && data[alias] !== undefined) {
+      data[canonical] = data[alias];
+      used.set(canonical, alias);
+    }
+  }
+  return used;
+}
+
+/** Renames error keys back to the aliases the client sent. */
+export function renameErrorFields(errors: FieldErrors, used: ReadonlyMap<string, string>): FieldErrors {
+  if (used.size === 0) return errors;
+  const renamed: FieldErrors = {};
+  for (const [field, messages] of Object.entries(errors)) renamed[used.get(field) ?? field] = messages;
+  return renamed;
+}
+
+/**
+ * Validates the body once, before the handler; the handler reads it with `validBody(c, schema)`.
+ * Aliases the client used are kept in `c.var.aliases` so later errors (raised by services) are
+ * reported under the name the client sent.
+ */
+export function validateBody(schema: z.ZodType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const data = await parseRequestBody(c.req.raw);
+    const used = applyAliases(data, options.aliases ?? {});
+    c.set("aliases", used);
+    const result = schema.safeParse(data);
+    if (!result.success) throw validationError(renameErrorFields(toFieldErrors(result.error), used));
+    c.req.addValidatedData("json", result.data);
+    await next();
+  };
+}
+
+/** The body `validateBody(schema)` accepted, typed by the same schema. */
+export function validBody<S extends z.ZodType>(c: Context, _schema: S): z.output<S> {
+  return c.req.valid("json" as never) as z.output<S>;
+}
+
+/** Query-string validation with the same error shape. */
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const result = schema.safeParse(c.req.query());
+  if (!result.success) throw validationError(toFieldErrors(result.error));
+  return result.data;
+}

@@ -1,0 +1,32 @@
+// POST login/ (dj-rest-auth LoginView, JWT mode).
+import type { Hono } from "hono";
+import { z } from "zod";
+import { login } from "../services/accounts";
+import type { AppEnv } from "../http/context";
+import { endpoint } from "../http/routing";
+import { tokenResponse } from "../http/shapes";
+import { enforceThrottle, throttleByIp } from "../http/throttle";
+import { charField, emailField, validateBody, validBody } from "../http/validation";
+
+const loginBody = z.object({
+  username: charField({ allowBlank: true, max: 150 }).optional(),
+  email: emailField({ allowBlank: true }).optional(),
+  password: charField({ trim: false, max: 128 }),
+});
+
+export function loginRoutes(app: Hono<AppEnv>): void {
+  endpoint(app, "/login", {
+    POST: [
+      throttleByIp("login"),
+      validateBody(loginBody),
+      async (c) => {
+        const body = validBody(c, loginBody);
+        const deps = c.var.deps;
+        const identifier = (body.email || body.username || "").toLowerCase();
+        if (identifier) await enforceThrottle(deps, "login_identifier", identifier);
+        const result = await login(deps, { username: body.username, email: body.email, password: body.password });
+        return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);
+      },
+    ],
+  });
+}

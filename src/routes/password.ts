@@ -1,0 +1,78 @@
+// password/change/ (+ seed-000 alias), password/reset/, password/reset/confirm/ (body and seed-004 path forms).
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { changePassword, confirmPasswordReset, requestPasswordReset } from "../services/passwords";
+import { requireAuth } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { endpoint } from "../http/routing";
+import { enforceThrottle, throttleByIp } from "../http/throttle";
+import { charField, emailField, validateBody, validBody } from "../http/validation";
+
+const passwordField = () => charField({ trim: false, max: 128 });
+const newPasswordAliases = { new_password1: "new_password", new_password2: "confirm_password" };
+
+const changeBody = z.object({
+  old_password: passwordField().optional(),
+  new_password1: passwordField(),
+  new_password2: passwordField(),
+});
+const resetBody = z.object({ email: emailField() });
+const confirmBody = z.object({
+  uid: charField({ max: 64 }),
+  token: charField({ max: 128 }),
+  new_password1: passwordField(),
+  new_password2: passwordField(),
+});
+const confirmPathBody = z.object({ new_password1: passwordField(), new_password2: passwordField() });
+
+const RESET_DONE = { detail: "Password has been reset with the new password." };
+
+async function change(c: Context<AppEnv>) {
+  const { user, claims } = c.var.auth;
+  await changePassword(c.var.deps, user, claims.fam, validBody(c, changeBody));
+  return c.json({ detail: "New password has been saved." }, 200);
+}
+
+export function passwordRoutes(app: Hono<AppEnv>): void {
+  for (const path of ["/password/change", "/password/reset/change"]) {
+    endpoint(app, path, { POST: [requireAuth, validateBody(changeBody, { aliases: newPasswordAliases }), change] });
+  }
+
+  endpoint(app, "/password/reset", {
+    POST: [
+      throttleByIp("password_reset"),
+      validateBody(resetBody),
+      async (c) => {
+        const deps = c.var.deps;
+        const { email } = validBody(c, resetBody);
+        // Counted per address before any lookup, so the answer is the same for unknown addresses.
+        await enforceThrottle(deps, "password_reset_email", email.toLowerCase(), "Too many password reset requests for this e-mail address.");
+        await requestPasswordReset(deps, email);
+        return c.json({ detail: "Password reset e-mail has been sent." }, 200);
+      },
+    ],
+  });
+
+  endpoint(app, "/password/reset/confirm", {
+    POST: [
+      throttleByIp("confirm"),
+      validateBody(confirmBody, { aliases: newPasswordAliases }),
+      async (c) => {
+        await confirmPasswordReset(c.var.deps, validBody(c, confirmBody));
+        return c.json(RESET_DONE, 200);
+      },
+    ],
+  });
+
+  endpoint(app, "/password/reset/confirm/:uid/:token", {
+    POST: [
+      throttleByIp("confirm"),
+      validateBody(confirmPathBody, { aliases: newPasswordAliases }),
+      async (c) => {
+        const body = validBody(c, confirmPathBody);
+        await confirmPasswordReset(c.var.deps, { ...body, uid: c.req.param("uid")!, token: c.req.param("token")! });
+        return c.json(RESET_DONE, 200);
+      },
+    ],
+  });
+}

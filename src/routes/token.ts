@@ -1,0 +1,46 @@
+// POST token/refresh/ (alias refresh/) and token/verify/ (simplejwt views with rotation always on).
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { rotateRefreshToken, verifyAnyToken } from "../services/tokens";
+import type { AppEnv } from "../http/context";
+import { detailError, tokenNotValid } from "../http/errors";
+import { endpoint } from "../http/routing";
+import { refreshResponse } from "../http/shapes";
+import { throttleByIp } from "../http/throttle";
+import { charField, validateBody, validBody } from "../http/validation";
+
+const refreshBody = z.object({ refresh: charField({ allowBlank: true, trim: false }).optional() });
+const verifyBody = z.object({ token: charField({ trim: false }) });
+
+async function refresh(c: Context<AppEnv>) {
+  const body = validBody(c, refreshBody);
+  const deps = c.var.deps;
+  if (!body.refresh) throw detailError(401, "No valid refresh token found.", { code: "token_not_valid" });
+  const result = await rotateRefreshToken(deps, body.refresh);
+  if (!result.ok) {
+    if (result.reason === "no_active_account") {
+      throw detailError(401, "No active account found for the given token.", { code: "no_active_account" });
+    }
+    if (result.reason === "session_expired") {
+      throw detailError(401, "Session reached its maximum lifetime. Please log in again", { code: "session_expired" });
+    }
+    throw tokenNotValid();
+  }
+  return c.json(refreshResponse(deps.config, result.tokens), 200);
+}
+
+export function tokenRoutes(app: Hono<AppEnv>): void {
+  for (const path of ["/token/refresh", "/refresh"]) {
+    endpoint(app, path, { POST: [throttleByIp("refresh"), validateBody(refreshBody), refresh] });
+  }
+  endpoint(app, "/token/verify", {
+    POST: [
+      throttleByIp("refresh"),
+      validateBody(verifyBody),
+      async (c) => {
+        if (!(await verifyAnyToken(c.var.deps, validBody(c, verifyBody).token))) throw tokenNotValid();
+        return c.json({}, 200);
+      },
+    ],
+  });
+}

@@ -1,0 +1,27 @@
+// GET | PUT | PATCH user/ (dj-rest-auth UserDetailsView).
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { updateUser } from "../services/accounts";
+import { requireAuth } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { endpoint } from "../http/routing";
+import { userDetails } from "../http/shapes";
+import { charField, validateBody, validBody } from "../http/validation";
+
+const nameField = () => charField({ allowBlank: true, max: 150 }).optional();
+const putBody = z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() });
+const patchBody = z.object({ username: charField({ max: 150 }).optional(), first_name: nameField(), last_name: nameField() });
+
+async function update(c: Context<AppEnv>) {
+  const body = validBody(c, patchBody);
+  const user = await updateUser(c.var.deps, c.var.auth.user, body);
+  return c.json(userDetails(user), 200);
+}
+
+export function userRoutes(app: Hono<AppEnv>): void {
+  endpoint(app, "/user", {
+    GET: [requireAuth, (c) => c.json(userDetails(c.var.auth.user), 200)],
+    PUT: [requireAuth, validateBody(putBody), update],
+    PATCH: [requireAuth, validateBody(patchBody), update],
+  });
+}

@@ -1,0 +1,24 @@
+// What every service needs, built once per request by middleware; services never see Hono.
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Config } from "../config";
+import type * as schema from "../db/schema";
+
+export type Database = DrizzleD1Database<typeof schema>;
+
+/** Who is calling, for events and sessions (contract §1.9). */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string;
+  country: string | null;
+}
+
+export interface Deps {
+  config: Config;
+  db: Database;
+  kv: KVNamespace;
+  /** Current time in Unix milliseconds; tests inject a fake clock. */
+  now: () => number;
+  /** Runs work after the response (ctx.waitUntil); errors are logged, never surfaced. */
+  defer: (work: Promise<unknown>) => void;
+  client: ClientInfo;
+}

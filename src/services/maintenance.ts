@@ -1,0 +1,25 @@
+// Periodic jobs run by the cron trigger: mail retries and pruning of old history and dead sessions.
+import { lt, or, and, isNotNull } from "drizzle-orm";
+import { events, tokenFamilies } from "../db/schema";
+import type { Deps } from "./deps";
+import { retryOutbox } from "./mail";
+
+export interface MaintenanceReport {
+  mailSent: number;
+  eventsPruned: number;
+  familiesPruned: number;
+}
+
+export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">): Promise<MaintenanceReport> {
+  const now = deps.now();
+  const mailSent = await retryOutbox(deps);
+  const eventCutoff = now - deps.config.historyRetentionDays * 86_400_000;
+  const prunedEvents = await deps.db.delete(events).where(lt(events.createdAt, eventCutoff)).returning({ id: events.id });
+  // A family is only useful until its refresh token expires; revoked ones are kept as long for reuse detection.
+  const familyCutoff = now - deps.config.refreshTokenLifetime * 1000;
+  const prunedFamilies = await deps.db
+    .delete(tokenFamilies)
+    .where(or(lt(tokenFamilies.expiresAt, familyCutoff), and(isNotNull(tokenFamilies.revokedAt), lt(tokenFamilies.revokedAt, familyCutoff))))
+    .returning({ id: tokenFamilies.id });
+  return { mailSent, eventsPruned: prunedEvents.length, familiesPruned: prunedFamilies.length };
+}

@@ -1,0 +1,250 @@
+// JWT access/refresh tokens (jose), token families, rotation with reuse detection, revocation.
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { jwtVerify, SignJWT } from "jose";
+import { toHex } from "../crypto/hmac";
+import { tokenFamilies, users } from "../db/schema";
+import type { Deps } from "./deps";
+import { recordEvent } from "./events";
+
+export type TokenType = "access" | "refresh";
+
+export interface TokenClaims {
+  token_type: TokenType;
+  exp: number;
+  iat: number;
+  jti: string;
+  user_id: string;
+  fam: string;
+}
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+  /** Unix seconds. */
+  accessExp: number;
+  refreshExp: number;
+}
+
+/** Why a refresh attempt failed; each maps to one contract error. */
+export type RefreshFailure = "invalid" | "no_active_account" | "session_expired";
+
+const HEX32 = /^[0-9a-f]{32}$/;
+
+export function newTokenId(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+async function signToken(deps: Deps, type: TokenType, userId: number, family: string, jti: string, exp: number): Promise<string> {
+  const iat = Math.floor(deps.now() / 1000);
+  return new SignJWT({ token_type: type, jti, user_id: String(userId), fam: family })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(deps.config.jwtSigningKey);
+}
+
+/** Signature, algorithm (pinned), exp and claim shapes; null for anything else. No revocation check. */
+export async function decodeToken(deps: Deps, token: string, expected?: TokenType): Promise<TokenClaims | null> {
+  if (typeof token !== "string" || token.length > 4096 || token.split(".").length !== 3) return null;
+  try {
+    const { payload } = await jwtVerify(token, deps.config.jwtSigningKey, {
+      algorithms: ["HS256"],
+      currentDate: new Date(deps.now()),
+      clockTolerance: deps.config.jwtLeeway,
+      requiredClaims: ["exp", "iat", "jti"],
+    });
+    const claims = payload as Partial<TokenClaims>;
+    if (claims.token_type !== "access" && claims.token_type !== "refresh") return null;
+    if (expected && claims.token_type !== expected) return null;
+    if (typeof claims.jti !== "string" || !HEX32.test(claims.jti)) return null;
+    if (typeof claims.fam !== "string" || !HEX32.test(claims.fam)) return null;
+    if (typeof claims.user_id !== "string" || !/^\d{1,15}$/.test(claims.user_id)) return null;
+    return claims as TokenClaims;
+  } catch {
+    return null;
+  }
+}
+
+function refreshExpiry(deps: Deps): number {
+  return Math.floor(deps.now() / 1000) + deps.config.refreshTokenLifetime;
+}
+
+async function signPair(deps: Deps, userId: number, family: string, refreshJti: string, refreshExp: number): Promise<TokenPair> {
+  const accessExp = Math.floor(deps.now() / 1000) + deps.config.accessTokenLifetime;
+  const [access, refresh] = await Promise.all([
+    signToken(deps, "access", userId, family, newTokenId(), accessExp),
+    signToken(deps, "refresh", userId, family, refreshJti, refreshExp),
+  ]);
+  return { access, refresh, accessExp, refreshExp };
+}
+
+/**
+ * Starts a family (a session). Returns the insert un-run, so the caller can put it in the same D1
+ * batch as its other writes, and `sign` for the first pair once the user id is known.
+ * `userId` may be a subquery when the user row is inserted in the same batch.
+ */
+export function prepareNewFamily(deps: Deps, userId: number | SQL) {
+  const family = newTokenId();
+  const jti = newTokenId();
+  const refreshExp = refreshExpiry(deps);
+  const now = deps.now();
+  const insert = deps.db.insert(tokenFamilies).values({
+    id: family,
+    userId,
+    currentJti: jti,
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: refreshExp * 1000,
+    ip: deps.client.ip,
+    userAgent: deps.client.userAgent,
+    country: deps.client.country,
+  });
+  const sign = (id: number): Promise<TokenPair> => signPair(deps, id, family, jti, refreshExp);
+  return { family, insert, sign };
+}
+
+const denylistKey = (jti: string) => `denylist:${jti}`;
+
+/** KV denylist entry that lives exactly as long as the token could. */
+function denylist(deps: Deps, claims: TokenClaims, reason: "rotated" | "logout"): Promise<void> {
+  const ttl = Math.max(60, claims.exp - Math.floor(deps.now() / 1000) + deps.config.jwtLeeway);
+  return deps.kv.put(denylistKey(claims.jti), reason, { expirationTtl: ttl });
+}
+
+/** Revokes one family (idempotent). Returns true when this call revoked it. */
+export async function revokeFamily(deps: Deps, family: string, reason: string): Promise<boolean> {
+  const rows = await deps.db
+    .update(tokenFamilies)
+    .set({ revokedAt: deps.now(), revokedReason: reason })
+    .where(and(eq(tokenFamilies.id, family), isNull(tokenFamilies.revokedAt)))
+    .returning({ id: tokenFamilies.id });
+  return rows.length > 0;
+}
+
+/** The un-run statement that revokes every live family of a user, optionally sparing one. */
+export function revokeUserFamiliesStatement(deps: Deps, userId: number, reason: string, except?: string) {
+  const conditions = [eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)];
+  if (except) conditions.push(sql`${tokenFamilies.id} <> ${except}`);
+  return deps.db
+    .update(tokenFamilies)
+    .set({ revokedAt: deps.now(), revokedReason: reason })
+    .where(and(...conditions));
+}
+
+/** A rotated refresh token came back: end the whole family and say so in the history. */
+async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
+  await revokeFamily(deps, claims.fam, "reuse");
+  recordEvent(deps, Number(claims.user_id), "refresh_reuse_detected", { family: claims.fam });
+}
+
+/**
+ * Verifies a refresh token for rotation or logout: signature, KV denylist, then D1 state.
+ * A token that was already rotated triggers reuse handling.
+ */
+async function checkRefreshToken(deps: Deps, token: string): Promise<TokenClaims | null> {
+  const claims = await decodeToken(deps, token, "refresh");
+  if (!claims) return null;
+  const listed = await deps.kv.get(denylistKey(claims.jti));
+  if (listed === "rotated") {
+    await handleReuse(deps, claims);
+    return null;
+  }
+  return listed ? null : claims;
+}
+
+/** Why a check-and-set on the family failed (slow path only). */
+async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshFailure> {
+  const family = await deps.db.query.tokenFamilies.findFirst({ where: eq(tokenFamilies.id, claims.fam) });
+  if (!family || family.userId !== Number(claims.user_id) || family.revokedAt !== null) return "invalid";
+  if (family.currentJti !== claims.jti) {
+    // D1 knows the family moved on even before the KV denylist has propagated.
+    await handleReuse(deps, claims);
+    return "invalid";
+  }
+  const sessionLifetime = deps.config.sessionLifetime;
+  if (sessionLifetime !== null && family.createdAt + sessionLifetime * 1000 <= deps.now()) {
+    await revokeFamily(deps, claims.fam, "session_expired");
+    return "session_expired";
+  }
+  const user = await deps.db.query.users.findFirst({ where: eq(users.id, family.userId), columns: { isActive: true } });
+  return user?.isActive ? "invalid" : "no_active_account";
+}
+
+/**
+ * Rotates a refresh token: one atomic UPDATE ... WHERE current_jti = presented jti, so of two
+ * concurrent requests with the same token exactly one wins; the loser is treated as reuse.
+ */
+export async function rotateRefreshToken(
+  deps: Deps,
+  token: string,
+): Promise<{ ok: true; tokens: TokenPair; userId: number } | { ok: false; reason: RefreshFailure }> {
+  const claims = await checkRefreshToken(deps, token);
+  if (!claims) return { ok: false, reason: "invalid" };
+  const userId = Number(claims.user_id);
+  const nextJti = newTokenId();
+  const refreshExp = refreshExpiry(deps);
+  const now = deps.now();
+  const sessionLifetime = deps.config.sessionLifetime;
+  const rows = await deps.db
+    .update(tokenFamilies)
+    .set({ currentJti: nextJti, lastUsedAt: now, expiresAt: refreshExp * 1000 })
+    .where(
+      and(
+        eq(tokenFamilies.id, claims.fam),
+        eq(tokenFamilies.userId, userId),
+        eq(tokenFamilies.currentJti, claims.jti),
+        isNull(tokenFamilies.revokedAt),
+        sessionLifetime === null ? undefined : sql`${tokenFamilies.createdAt} > ${now - sessionLifetime * 1000}`,
+        sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
+      ),
+    )
+    .returning({ id: tokenFamilies.id });
+  if (rows.length === 0) return { ok: false, reason: await diagnoseFamily(deps, claims) };
+  deps.defer(denylist(deps, claims, "rotated"));
+  return { ok: true, userId, tokens: await signPair(deps, userId, claims.fam, nextJti, refreshExp) };
+}
+
+/**
+ * Logout with a refresh token: denylists it and revokes its family. `bearerUserId` (when a valid
+ * access token came along) must own the refresh token.
+ */
+export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUserId: number | null): Promise<boolean> {
+  const claims = await checkRefreshToken(deps, token);
+  if (!claims) return false;
+  const userId = Number(claims.user_id);
+  if (bearerUserId !== null && bearerUserId !== userId) return false;
+  const rows = await deps.db
+    .update(tokenFamilies)
+    .set({ revokedAt: deps.now(), revokedReason: "logout" })
+    .where(
+      and(
+        eq(tokenFamilies.id, claims.fam),
+        eq(tokenFamilies.userId, userId),
+        eq(tokenFamilies.currentJti, claims.jti),
+        isNull(tokenFamilies.revokedAt),
+      ),
+    )
+    .returning({ id: tokenFamilies.id });
+  if (rows.length === 0) {
+    await diagnoseFamily(deps, claims);
+    return false;
+  }
+  deps.defer(denylist(deps, claims, "logout"));
+  recordEvent(deps, userId, "logout", { session: claims.fam });
+  return true;
+}
+
+/** token/verify: any valid token; refresh tokens must be the family's current one, families alive. */
+export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
+  const claims = await decodeToken(deps, token);
+  if (!claims) return false;
+  if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
+  if (claims.token_type === "refresh" && (await deps.kv.get(denylistKey(claims.jti)))) return false;
+  const family = await deps.db.query.tokenFamilies.findFirst({
+    where: eq(tokenFamilies.id, claims.fam),
+    columns: { revokedAt: true, currentJti: true, userId: true },
+  });
+  if (!family || family.userId !== Number(claims.user_id)) return false;
+  if (family.revokedAt !== null) return false;
+  return claims.token_type === "access" || family.currentJti === claims.jti;
+}

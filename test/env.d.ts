@@ -1,0 +1,8 @@
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    TOKENS_KV: KVNamespace;
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    [key: string]: unknown;
+  }
+}

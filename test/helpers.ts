@@ -1,0 +1,153 @@
+// Test harness: calls the Worker's fetch handler in workerd against real D1/KV, with a fake clock
+// and the mail API intercepted at the fetch boundary (the only thing replaced).
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, beforeEach, vi } from "vitest";
+import { createApp } from "../src/app";
+import type { Bindings } from "../src/config";
+
+export const MAIL_API_URL = "https://mail.test/emails";
+
+/** A controllable clock (ms); starts at real time so D1 rows look realistic. */
+export const clock = {
+  current: Date.now(),
+  now: () => clock.current,
+  advance(seconds: number) {
+    clock.current += seconds * 1000;
+  },
+};
+
+export const app = createApp({ now: () => clock.now() });
+
+export interface SentMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  reply_to?: string;
+}
+
+/** Mails the Worker posted to the mail API, in order. */
+export const outbox: SentMail[] = [];
+/** Next responses the fake mail API gives (default 200). */
+export const mailApiResponses: Array<() => Response> = [];
+
+beforeEach(() => {
+  outbox.length = 0;
+  mailApiResponses.length = 0;
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input as RequestInfo, init);
+    if (request.url !== MAIL_API_URL) throw new Error(`unexpected outbound request to ${request.url}`);
+    if (request.headers.get("authorization") !== `Bearer ${env.MAIL_API_KEY}`) return new Response("no key", { status: 401 });
+    const next = mailApiResponses.shift();
+    if (next) return next();
+    outbox.push((await request.json()) as SentMail);
+    return Response.json({ id: crypto.randomUUID() });
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const envs = new Map<string, Bindings>();
+
+/** The test env with some vars overridden (one stable object per override set, like an isolate's env). */
+export function envWith(overrides: Record<string, string> = {}): Bindings {
+  const key = JSON.stringify(overrides);
+  let value = envs.get(key);
+  if (!value) {
+    value = { ...(env as unknown as Bindings), ...overrides };
+    envs.set(key, value);
+  }
+  return value;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  /** Send `body` as this content type instead of JSON ("form" = x-www-form-urlencoded, "multipart"). */
+  as?: "json" | "form" | "multipart" | "raw";
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** One request through the Worker's fetch handler; waits for its waitUntil work (mail, events). */
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+  const headers = new Headers(options.headers);
+  let body: BodyInit | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    if (options.as === "form") {
+      body = new URLSearchParams(options.body as Record<string, string>);
+    } else if (options.as === "multipart") {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(options.body as Record<string, string>)) form.append(k, v);
+      body = form;
+    } else {
+      body = JSON.stringify(options.body);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    }
+  }
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  const ctx = createExecutionContext();
+  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), envWith(options.env), ctx);
+  const text = await response.text();
+  await waitOnExecutionContext(ctx);
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+let counter = 0;
+/** A unique, valid identity for one test. */
+export function newIdentity(prefix = "user") {
+  counter++;
+  const tag = `${prefix}${counter}${crypto.randomUUID().slice(0, 6)}`;
+  return { username: tag, email: `${tag}@example.com`, password: "correct horse battery staple" };
+}
+
+/** The first link in a mail's text part. */
+export function linkIn(mail: SentMail): string {
+  const match = /https?:\/\/\S+/.exec(mail.text);
+  if (!match) throw new Error(`no link in mail: ${mail.text}`);
+  return match[0];
+}
+
+export function mailTo(address: string): SentMail[] {
+  return outbox.filter((mail) => mail.to.includes(address));
+}
+
+/** Registers and confirms an account through the public API; returns its identity. */
+export async function registerVerified(prefix = "user", env?: Record<string, string>) {
+  const identity = newIdentity(prefix);
+  const registered = await call("POST", "/auth/registration/", {
+    body: { username: identity.username, email: identity.email, password1: identity.password, password2: identity.password },
+    env,
+  });
+  if (registered.status !== 201) throw new Error(`registration failed: ${registered.text}`);
+  const key = /Confirmation key: (\S+)/.exec(mailTo(identity.email).at(-1)!.text)![1]!;
+  const verified = await call("POST", "/auth/registration/verify-email/", { body: { key }, env });
+  if (verified.status !== 200) throw new Error(`verification failed: ${verified.text}`);
+  return identity;
+}
+
+/** A verified account, logged in: identity plus its token response. */
+export async function loggedIn(prefix = "user", env?: Record<string, string>) {
+  const identity = await registerVerified(prefix, env);
+  const response = await call("POST", "/auth/login/", { body: { username: identity.username, password: identity.password }, env });
+  if (response.status !== 200) throw new Error(`login failed: ${response.text}`);
+  return { ...identity, access: response.body.access as string, refresh: response.body.refresh as string, pk: response.body.user.pk as number };
+}
