@@ -1,0 +1,24 @@
+// `npm start`: a local API with no account and no manual step.
+// Writes .dev.vars with a random development secret (once), applies the D1 migrations to the
+// local database, then runs `wrangler dev` on 127.0.0.1:8787. Mail goes to the console.
+import { spawnSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const wrangler = (args, options = {}) => spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
+
+const devVars = ".dev.vars";
+const existing = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+if (!/^JWT_SIGNING_KEY=/m.test(existing)) {
+  // The "dev-insecure-" prefix makes the Worker refuse this secret if ENVIRONMENT=production.
+  const line = `JWT_SIGNING_KEY=dev-insecure-${randomBytes(32).toString("hex")}\n`;
+  writeFileSync(devVars, existing + (existing && !existing.endsWith("\n") ? "\n" : "") + line);
+  console.log("Wrote a random development JWT_SIGNING_KEY to .dev.vars");
+}
+
+const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
+if (migrated.status !== 0) process.exit(migrated.status ?? 1);
+
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", "8787", ...process.argv.slice(2)], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));
