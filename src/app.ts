@@ -6,10 +6,14 @@ import { InvalidInput } from "./services/errors";
 import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
+import { emailRoutes } from "./routes/email";
+import { historyRoutes } from "./routes/history";
 import { loginRoutes } from "./routes/login";
 import { logoutRoutes } from "./routes/logout";
 import { passwordRoutes } from "./routes/password";
+import { profileRoutes } from "./routes/profile";
 import { registrationRoutes } from "./routes/registration";
+import { sessionRoutes } from "./routes/sessions";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/user";
 
@@ -59,6 +63,10 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   userRoutes(app);
   passwordRoutes(app);
   registrationRoutes(app);
+  profileRoutes(app);
+  historyRoutes(app);
+  sessionRoutes(app);
+  emailRoutes(app);
 
   app.notFound(() => jsonResponse(404, { detail: "Not found." }));
   app.onError((error, c) => {

@@ -1,0 +1,34 @@
+// POST email/change/: verified change of the account's address.
+import type { Hono } from "hono";
+import { z } from "zod";
+import { requestEmailChange } from "../services/email-change";
+import { checkVerificationBaseUrl } from "../services/links";
+import { requireAuth } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { endpoint } from "../http/routing";
+import { enforceThrottle } from "../http/throttle";
+import { charField, emailField, validateBody, validBody } from "../http/validation";
+
+const changeBody = z.object({
+  email: emailField(),
+  password: charField({ trim: false, max: 128 }),
+  verification_base_url: charField({ allowBlank: true, max: 2000 }).optional().nullable(),
+});
+
+export function emailRoutes(app: Hono<AppEnv>): void {
+  endpoint(app, "/email/change", {
+    POST: [
+      requireAuth,
+      validateBody(changeBody),
+      async (c) => {
+        const deps = c.var.deps;
+        const body = validBody(c, changeBody);
+        const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
+        // It mails two addresses: bounded like resend-email, per target address.
+        await enforceThrottle(deps, "resend_email", body.email.toLowerCase());
+        await requestEmailChange(deps, c.var.auth.user, body.email, body.password, baseUrl);
+        return c.json({ detail: "Verification e-mail sent." }, 200);
+      },
+    ],
+  });
+}

@@ -1,0 +1,41 @@
+// GET | PUT | PATCH | POST profile/ (POST = PATCH, seed 004's update/profile).
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { getProfile, updateProfile } from "../services/profiles";
+import { requireAuth } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { endpoint } from "../http/routing";
+import { charField, validateBody, validBody } from "../http/validation";
+
+const text = (max: number) => charField({ allowBlank: true, max }).optional();
+const profileBody = z.object({
+  country: text(100),
+  profession: text(100),
+  bio: text(2000),
+  thoughts: text(2000),
+  profile_img: text(500).refine((value) => value === undefined || value === "" || isHttpUrl(value), "Enter a valid URL."),
+});
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function update(c: Context<AppEnv>) {
+  const profile = await updateProfile(c.var.deps, c.var.auth.user.id, validBody(c, profileBody));
+  return c.json(profile, 200);
+}
+
+export function profileRoutes(app: Hono<AppEnv>): void {
+  const write = [requireAuth, validateBody(profileBody), update];
+  endpoint(app, "/profile", {
+    GET: [requireAuth, async (c) => c.json(await getProfile(c.var.deps, c.var.auth.user.id), 200)],
+    PUT: write,
+    PATCH: write,
+    POST: write,
+  });
+}
