@@ -11,6 +11,7 @@ import { historyRoutes } from "./routes/history";
 import { loginRoutes } from "./routes/login";
 import { logoutRoutes } from "./routes/logout";
 import { passwordRoutes } from "./routes/password";
+import { passwordLinkRoutes } from "./routes/password-link";
 import { profileRoutes } from "./routes/profile";
 import { registrationRoutes } from "./routes/registration";
 import { sessionRoutes } from "./routes/sessions";
@@ -62,6 +63,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   tokenRoutes(app);
   userRoutes(app);
   passwordRoutes(app);
+  passwordLinkRoutes(app);
   registrationRoutes(app);
   profileRoutes(app);
   historyRoutes(app);

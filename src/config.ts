@@ -60,6 +60,15 @@ export interface Config {
   /** Seconds. Default 259200 (3 days). */
   passwordResetTimeout: number;
   passwordResetConfirmUrl: string | null;
+  /** Frontend form the reset link redirects to (jwt-allauth flow); null = our own form page. */
+  passwordResetRedirect: string | null;
+  passwordResetCookie: { httpOnly: boolean; secure: boolean; sameSite: "Lax" | "Strict" | "None"; maxAge: number };
+  /** Double-submit CSRF on password/reset/set-new/. Default true. */
+  passwordResetCookieCsrf: boolean;
+  csrfCookieName: string;
+  csrfHeaderName: string;
+  csrfCookieDomain: string | null;
+  csrfTrustedOrigins: ReadonlySet<string>;
   emailConfirmUrl: string | null;
   emailVerifiedRedirect: string | null;
   emailVerificationFailedRedirect: string | null;
@@ -215,6 +224,10 @@ export function parseConfig(env: Bindings): Config {
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
   if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
 
+  if (option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", z.string(), "Lax") === "None" && !option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true)) {
+    throw new ConfigError("PASSWORD_RESET_COOKIE_SAME_SITE: None requires PASSWORD_RESET_COOKIE_SECURE=true");
+  }
+
   const emailVerification = option(env, "ACCOUNT_EMAIL_VERIFICATION", z.enum(["mandatory", "optional", "none"]), "mandatory");
   const registrationPreventEnumeration = option(env, "REGISTRATION_PREVENT_ENUMERATION", bool, false);
   if (registrationPreventEnumeration && emailVerification !== "mandatory") {
@@ -260,6 +273,18 @@ export function parseConfig(env: Bindings): Config {
     pbkdf2Iterations: option(env, "PBKDF2_ITERATIONS", int(1000, 100_000), 100_000),
     passwordResetTimeout: option(env, "PASSWORD_RESET_TIMEOUT", int(60), 259_200),
     passwordResetConfirmUrl: option(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl.nullable(), null),
+    passwordResetRedirect: option(env, "PASSWORD_RESET_REDIRECT", absoluteUrl.nullable(), null),
+    passwordResetCookie: {
+      httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
+      secure: option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true),
+      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", z.enum(["Lax", "Strict", "None"]), "Lax"),
+      maxAge: option(env, "PASSWORD_RESET_COOKIE_MAX_AGE", int(60, 86_400), 3600),
+    },
+    passwordResetCookieCsrf: option(env, "PASSWORD_RESET_COOKIE_CSRF", bool, true),
+    csrfCookieName: option(env, "CSRF_COOKIE_NAME", z.string().regex(/^[\w-]+$/, "must be a cookie name"), "csrftoken"),
+    csrfHeaderName: option(env, "CSRF_HEADER_NAME", z.string().regex(/^[\w-]+$/, "must be a header name"), "X-CSRFToken"),
+    csrfCookieDomain: option(env, "CSRF_COOKIE_DOMAIN", z.string().nullable(), null),
+    csrfTrustedOrigins: new Set(option(env, "CSRF_TRUSTED_ORIGINS", jsonList.pipe(z.array(origin)), [])),
     emailConfirmUrl: option(env, "EMAIL_CONFIRM_URL", absoluteUrl.nullable(), null),
     emailVerifiedRedirect: option(env, "EMAIL_VERIFIED_REDIRECT", absoluteUrl.nullable(), null),
     emailVerificationFailedRedirect: option(env, "EMAIL_VERIFICATION_FAILED_REDIRECT", absoluteUrl.nullable(), null),

@@ -89,6 +89,20 @@ export const emailChanges = sqliteTable("email_changes", {
   requestedAt: integer("requested_at").notNull(),
 });
 
+/**
+ * The one live reset capability per user (jwt-allauth link flow): issued when the mailed link is
+ * opened, consumed by set-new. Only a hash of the cookie value is stored.
+ */
+export const passwordResetCapabilities = sqliteTable("password_reset_capabilities", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tokenHash: text("token_hash").notNull(),
+  /** The password hash when issued: any password change since voids the capability. */
+  passwordAtIssue: text("password_at_issue").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
 /** Mail whose first delivery attempt failed transiently; the cron handler retries it with backoff. */
 export const mailOutbox = sqliteTable(
   "mail_outbox",

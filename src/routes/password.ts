@@ -1,21 +1,26 @@
 // password/change/ (+ seed-000 alias), password/reset/, password/reset/confirm/ (body and seed-004 path forms).
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { changePassword, confirmPasswordReset, requestPasswordReset } from "../services/passwords";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
+import { openResetLink } from "./password-link";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, validateBody, validBody } from "../http/validation";
 
 const passwordField = () => charField({ trim: false, max: 128 });
 const newPasswordAliases = { new_password1: "new_password", new_password2: "confirm_password" };
 
+// Like dj-rest-auth's serializer: a required field checked with the others when enabled, absent (ignored) when not.
 const changeBody = z.object({
-  old_password: passwordField().optional(),
+  old_password: passwordField(),
   new_password1: passwordField(),
   new_password2: passwordField(),
 });
+const changeBodyWithoutOld = changeBody.omit({ old_password: true });
+/** What the handler receives in either configuration. */
+const changeInput = changeBody.partial({ old_password: true });
 const resetBody = z.object({ email: emailField() });
 const confirmBody = z.object({
   uid: charField({ max: 64 }),
@@ -29,13 +34,18 @@ const RESET_DONE = { detail: "Password has been reset with the new password." };
 
 async function change(c: Context<AppEnv>) {
   const { user, claims } = c.var.auth;
-  await changePassword(c.var.deps, user, claims.fam, validBody(c, changeBody));
+  await changePassword(c.var.deps, user, claims.fam, validBody(c, changeInput));
   return c.json({ detail: "New password has been saved." }, 200);
 }
 
+const validateChangeWithOld = validateBody(changeBody, { aliases: newPasswordAliases });
+const validateChangeWithoutOld = validateBody(changeBodyWithoutOld, { aliases: newPasswordAliases });
+const validateChange: MiddlewareHandler<AppEnv> = (c, next) =>
+  (c.var.deps.config.oldPasswordFieldEnabled ? validateChangeWithOld : validateChangeWithoutOld)(c, next);
+
 export function passwordRoutes(app: Hono<AppEnv>): void {
   for (const path of ["/password/change", "/password/reset/change"]) {
-    endpoint(app, path, { POST: [requireAuth, validateBody(changeBody, { aliases: newPasswordAliases }), change] });
+    endpoint(app, path, { POST: [requireAuth, validateChange, change] });
   }
 
   endpoint(app, "/password/reset", {
@@ -65,6 +75,7 @@ export function passwordRoutes(app: Hono<AppEnv>): void {
   });
 
   endpoint(app, "/password/reset/confirm/:uid/:token", {
+    GET: [throttleByIp("confirm"), openResetLink],
     POST: [
       throttleByIp("confirm"),
       validateBody(confirmPathBody, { aliases: newPasswordAliases }),

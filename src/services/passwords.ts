@@ -79,16 +79,33 @@ export interface ResetConfirmInput extends NewPasswordInput {
   token: string;
 }
 
-/** password/reset/confirm/: uid, then token, then the new password; every session ends. */
-export async function confirmPasswordReset(deps: Deps, input: ResetConfirmInput): Promise<void> {
-  const userId = decodeUid(input.uid);
-  const user = userId === null ? undefined : await deps.db.query.users.findFirst({ where: eq(users.id, userId) });
-  if (!user || !user.isActive) throw invalid("uid", "Invalid value");
-  if (!(await checkResetToken(deps, user, input.token))) throw invalid("token", "Invalid value");
+/**
+ * Sets the new password of a reset (by token or capability): every session ends, the address
+ * counts as verified (the link proved control of the mailbox). `claim` runs after validation and
+ * before the write; it returns false when the credential was already used (a lost race).
+ */
+export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
   checkNewPassword(deps, user, input);
-  // The link proved control of the mailbox, so the address counts as verified from now on.
-  const wasVerified = user.emailVerified;
-  if (!(await storeNewPassword(deps, user, input.new_password1, null, true))) throw invalid("token", "Invalid value");
-  if (!wasVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
+  if (claim && !(await claim())) return false;
+  if (!(await storeNewPassword(deps, user, input.new_password1, null, true))) return false;
+  if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
   recordEvent(deps, user.id, "password_reset");
+  return true;
+}
+
+/** Resolves uid + token to the active user they were issued for, or says which one is wrong. */
+export async function resolveResetLink(deps: Deps, uid: string, token: string): Promise<{ user: User } | { error: "uid" | "token" }> {
+  const userId = decodeUid(uid);
+  const user = userId === null ? undefined : await deps.db.query.users.findFirst({ where: eq(users.id, userId) });
+  if (!user || !user.isActive) return { error: "uid" };
+  if (!(await checkResetToken(deps, user, token))) return { error: "token" };
+  return { user };
+}
+
+/** password/reset/confirm/: uid, then token, then the new password. */
+export async function confirmPasswordReset(deps: Deps, input: ResetConfirmInput): Promise<void> {
+  const link = await resolveResetLink(deps, input.uid, input.token);
+  if ("error" in link) throw invalid(link.error, "Invalid value");
+  // The reset token is bound to the password hash, so the conditional write makes it single-use.
+  if (!(await completePasswordReset(deps, link.user, input))) throw invalid("token", "Invalid value");
 }
