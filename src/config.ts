@@ -1,5 +1,4 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
-import { z } from "zod";
 
 /** Bindings and raw string vars as the Workers runtime hands them to `fetch`. */
 export interface Bindings {
@@ -125,62 +124,108 @@ function readString(env: Bindings, name: string): string | undefined {
   return raw;
 }
 
-function option<T>(env: Bindings, name: string, schema: z.ZodType<T>, fallback: T): T {
+/** A value parser: returns the parsed value or throws a message (without the setting's name). */
+type Parser<T> = (raw: string) => T;
+
+class Invalid extends Error {}
+
+function option<T>(env: Bindings, name: string, parse: Parser<T>, fallback: T): T {
   const raw = readString(env, name);
   if (raw === undefined || raw === "") return fallback;
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(`${name}: ${result.error.issues[0]?.message ?? "invalid value"} (got "${raw}")`);
+  try {
+    return parse(raw);
+  } catch (error) {
+    const reason = error instanceof Invalid ? error.message : "invalid value";
+    throw new ConfigError(`${name}: ${reason} (got "${raw}")`);
   }
-  return result.data;
 }
 
-const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const jsonList = z.string().transform((value, ctx) => {
+const bool: Parser<boolean> = (raw) => {
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Invalid("must be true or false");
+};
+
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw)) throw new Invalid("must be a whole number");
+    const value = Number(raw);
+    if (value < min) throw new Invalid(`must be at least ${min}`);
+    if (value > max) throw new Invalid(`must be at most ${max}`);
+    return value;
+  };
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) => {
+    if (!(values as string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(", ")}`);
+    return raw as T;
+  };
+
+const pattern =
+  (regex: RegExp, message: string): Parser<string> =>
+  (raw) => {
+    if (!regex.test(raw)) throw new Invalid(message);
+    return raw;
+  };
+
+const text: Parser<string> = (raw) => raw;
+
+/** A JSON array of strings, or a comma-separated list; each item checked by `item`. */
+const list =
+  <T>(item: Parser<T>): Parser<T[]> =>
+  (raw) => {
+    let items: unknown;
+    if (raw.trim().startsWith("[")) {
+      try {
+        items = JSON.parse(raw);
+      } catch {
+        throw new Invalid("must be a JSON array of strings");
+      }
+      if (!Array.isArray(items) || !items.every((entry) => typeof entry === "string")) {
+        throw new Invalid("must be a JSON array of strings");
+      }
+    } else {
+      items = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+    }
+    return (items as string[]).map(item);
+  };
+
+const absoluteUrl: Parser<string> = (raw) => {
   try {
-    const parsed: unknown = JSON.parse(value);
-    if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed as string[];
+    const url = new URL(raw);
+    if (url.protocol === "https:" || url.protocol === "http:") return raw;
   } catch {
-    // fall through to a comma-separated list
+    // reported below
   }
-  if (value.trim().startsWith("[")) {
-    ctx.addIssue({ code: "custom", message: "must be a JSON array of strings" });
-    return z.NEVER;
-  }
-  return value.split(",").map((item) => item.trim()).filter(Boolean);
-});
-const absoluteUrl = z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
-const origin = z.string().transform((value, ctx) => {
+  throw new Invalid("must be an absolute http(s) URL");
+};
+
+const origin: Parser<string> = (raw) => {
   try {
-    const url = new URL(value);
+    const url = new URL(raw);
     if (url.protocol === "https:" || url.protocol === "http:") return url.origin;
   } catch {
     // reported below
   }
-  ctx.addIssue({ code: "custom", message: `"${value}" is not an http(s) origin` });
-  return z.NEVER;
-});
+  throw new Invalid(`"${raw}" is not an http(s) origin`);
+};
 
 function parseThrottleRates(env: Bindings): Record<ThrottleScope, ThrottleRate> {
-  const overrides = option(
+  const overrides = option<Record<string, unknown>>(
     env,
     "THROTTLE_RATES",
-    z.string().transform((value, ctx) => {
+    (raw) => {
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(value);
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+        parsed = JSON.parse(raw);
       } catch {
-        // reported below
+        throw new Invalid("must be a JSON object of scope -> rate");
       }
-      ctx.addIssue({ code: "custom", message: "must be a JSON object of scope -> rate" });
-      return z.NEVER;
-    }),
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Invalid("must be a JSON object of scope -> rate");
+      return parsed as Record<string, unknown>;
+    },
     {},
   );
   const rates = {} as Record<ThrottleScope, ThrottleRate>;
@@ -206,7 +251,7 @@ export function parseConfig(env: Bindings): Config {
   if (!env.TOKENS_KV || typeof (env.TOKENS_KV as KVNamespace).get !== "function") {
     throw new ConfigError("TOKENS_KV: KV binding is missing");
   }
-  const environment = option(env, "ENVIRONMENT", z.enum(["development", "production", "test"]), "development");
+  const environment = option(env, "ENVIRONMENT", oneOf("development", "production", "test"), "development");
   const production = environment === "production";
 
   const signingKey = readString(env, "JWT_SIGNING_KEY");
@@ -224,35 +269,32 @@ export function parseConfig(env: Bindings): Config {
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
   if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
 
-  if (option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", z.string(), "Lax") === "None" && !option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true)) {
+  if (option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", text, "Lax") === "None" && !option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true)) {
     throw new ConfigError("PASSWORD_RESET_COOKIE_SAME_SITE: None requires PASSWORD_RESET_COOKIE_SECURE=true");
   }
 
-  const emailVerification = option(env, "ACCOUNT_EMAIL_VERIFICATION", z.enum(["mandatory", "optional", "none"]), "mandatory");
+  const emailVerification = option(env, "ACCOUNT_EMAIL_VERIFICATION", oneOf("mandatory", "optional", "none"), "mandatory");
   const registrationPreventEnumeration = option(env, "REGISTRATION_PREVENT_ENUMERATION", bool, false);
   if (registrationPreventEnumeration && emailVerification !== "mandatory") {
     throw new ConfigError("REGISTRATION_PREVENT_ENUMERATION: only valid with ACCOUNT_EMAIL_VERIFICATION=mandatory");
   }
 
-  const loginMethods = option(env, "ACCOUNT_LOGIN_METHODS", jsonList.pipe(z.array(z.enum(["username", "email"])).min(1)), [
-    "username",
-    "email",
-  ] as Array<"username" | "email">);
-  const validators = option(
-    env,
-    "PASSWORD_VALIDATORS",
-    jsonList.pipe(z.array(z.enum(["similarity", "min_length", "common", "numeric"]))),
-    ["similarity", "min_length", "common", "numeric"] as PasswordValidatorName[],
-  );
+  const loginMethods = option(env, "ACCOUNT_LOGIN_METHODS", list(oneOf<"username" | "email">("username", "email")), [
+    "username" as const,
+    "email" as const,
+  ]);
+  if (loginMethods.length === 0) throw new ConfigError("ACCOUNT_LOGIN_METHODS: needs at least one of username, email");
+  const allValidators: PasswordValidatorName[] = ["similarity", "min_length", "common", "numeric"];
+  const validators = option(env, "PASSWORD_VALIDATORS", list(oneOf<PasswordValidatorName>(...allValidators)), allValidators);
 
   return {
     environment,
-    authPrefix: normalizePrefix(option(env, "AUTH_PREFIX", z.string().regex(/^[\w\-/]*$/, "must be a path like /auth/"), "/auth/")),
+    authPrefix: normalizePrefix(option(env, "AUTH_PREFIX", pattern(/^[\w\-/]*$/, "must be a path like /auth/"), "/auth/")),
     publicBaseUrl: option(env, "PUBLIC_BASE_URL", absoluteUrl, publicBaseUrl).replace(/\/+$/, ""),
-    jwtResponseFieldStyle: option(env, "JWT_RESPONSE_FIELD_STYLE", z.enum(["current", "legacy"]), "current"),
+    jwtResponseFieldStyle: option(env, "JWT_RESPONSE_FIELD_STYLE", oneOf("current", "legacy"), "current"),
     accessTokenLifetime: option(env, "ACCESS_TOKEN_LIFETIME", int(1), 300),
     refreshTokenLifetime: option(env, "REFRESH_TOKEN_LIFETIME", int(1), 86400),
-    sessionLifetime: option(env, "SESSION_LIFETIME", int(1).nullable(), null),
+    sessionLifetime: option<number | null>(env, "SESSION_LIFETIME", int(1), null),
     jwtSigningKey: new TextEncoder().encode(signingKey),
     jwtLeeway: option(env, "JWT_LEEWAY", int(0, 3600), 0),
     accessTokenSessionCheck: option(env, "ACCESS_TOKEN_SESSION_CHECK", bool, true),
@@ -262,7 +304,7 @@ export function parseConfig(env: Bindings): Config {
     loginMethods,
     usernameRequired: option(env, "ACCOUNT_USERNAME_REQUIRED", bool, true),
     usernameMinLength: option(env, "ACCOUNT_USERNAME_MIN_LENGTH", int(1, 150), 1),
-    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", jsonList, []).map((name) => name.toLowerCase())),
+    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", list(text), []).map((name) => name.toLowerCase())),
     emailConfirmationExpireDays: option(env, "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", int(1, 365), 3),
     logoutOnGet: option(env, "ACCOUNT_LOGOUT_ON_GET", bool, false),
     registrationOpen: option(env, "REGISTRATION_OPEN", bool, true),
@@ -272,35 +314,35 @@ export function parseConfig(env: Bindings): Config {
     // Production Workers refuse PBKDF2 above 100,000 iterations (workerd #1346); local workerd does not.
     pbkdf2Iterations: option(env, "PBKDF2_ITERATIONS", int(1000, 100_000), 100_000),
     passwordResetTimeout: option(env, "PASSWORD_RESET_TIMEOUT", int(60), 259_200),
-    passwordResetConfirmUrl: option(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl.nullable(), null),
-    passwordResetRedirect: option(env, "PASSWORD_RESET_REDIRECT", absoluteUrl.nullable(), null),
+    passwordResetConfirmUrl: option<string | null>(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl, null),
+    passwordResetRedirect: option<string | null>(env, "PASSWORD_RESET_REDIRECT", absoluteUrl, null),
     passwordResetCookie: {
       httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
       secure: option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true),
-      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", z.enum(["Lax", "Strict", "None"]), "Lax"),
+      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", oneOf("Lax", "Strict", "None"), "Lax"),
       maxAge: option(env, "PASSWORD_RESET_COOKIE_MAX_AGE", int(60, 86_400), 3600),
     },
     passwordResetCookieCsrf: option(env, "PASSWORD_RESET_COOKIE_CSRF", bool, true),
-    csrfCookieName: option(env, "CSRF_COOKIE_NAME", z.string().regex(/^[\w-]+$/, "must be a cookie name"), "csrftoken"),
-    csrfHeaderName: option(env, "CSRF_HEADER_NAME", z.string().regex(/^[\w-]+$/, "must be a header name"), "X-CSRFToken"),
-    csrfCookieDomain: option(env, "CSRF_COOKIE_DOMAIN", z.string().nullable(), null),
-    csrfTrustedOrigins: new Set(option(env, "CSRF_TRUSTED_ORIGINS", jsonList.pipe(z.array(origin)), [])),
-    emailConfirmUrl: option(env, "EMAIL_CONFIRM_URL", absoluteUrl.nullable(), null),
-    emailVerifiedRedirect: option(env, "EMAIL_VERIFIED_REDIRECT", absoluteUrl.nullable(), null),
-    emailVerificationFailedRedirect: option(env, "EMAIL_VERIFICATION_FAILED_REDIRECT", absoluteUrl.nullable(), null),
+    csrfCookieName: option(env, "CSRF_COOKIE_NAME", pattern(/^[\w-]+$/, "must be a cookie name"), "csrftoken"),
+    csrfHeaderName: option(env, "CSRF_HEADER_NAME", pattern(/^[\w-]+$/, "must be a header name"), "X-CSRFToken"),
+    csrfCookieDomain: option<string | null>(env, "CSRF_COOKIE_DOMAIN", text, null),
+    csrfTrustedOrigins: new Set(option(env, "CSRF_TRUSTED_ORIGINS", list(origin), [])),
+    emailConfirmUrl: option<string | null>(env, "EMAIL_CONFIRM_URL", absoluteUrl, null),
+    emailVerifiedRedirect: option<string | null>(env, "EMAIL_VERIFIED_REDIRECT", absoluteUrl, null),
+    emailVerificationFailedRedirect: option<string | null>(env, "EMAIL_VERIFICATION_FAILED_REDIRECT", absoluteUrl, null),
     verificationBaseUrlAllowedOrigins: new Set(
-      option(env, "VERIFICATION_BASE_URL_ALLOWED_ORIGINS", jsonList.pipe(z.array(origin)), []),
+      option(env, "VERIFICATION_BASE_URL_ALLOWED_ORIGINS", list(origin), []),
     ),
     mailApiUrl: option(env, "MAIL_API_URL", absoluteUrl, "https://api.resend.com/emails"),
     mailApiKey,
-    mailFrom: option(env, "MAIL_FROM", z.string().min(3), "edge-rest-auth <no-reply@example.com>"),
-    mailReplyTo: option(env, "MAIL_REPLY_TO", z.string().nullable(), null),
+    mailFrom: option(env, "MAIL_FROM", pattern(/^.{3,}$/, "must be an address like Name <no-reply@example.com>"), "edge-rest-auth <no-reply@example.com>"),
+    mailReplyTo: option<string | null>(env, "MAIL_REPLY_TO", text, null),
     notifyPasswordChange: option(env, "NOTIFY_PASSWORD_CHANGE", bool, true),
     throttleEnabled,
     throttleRates: parseThrottleRates(env),
-    clientIpHeader: option(env, "CLIENT_IP_HEADER", z.string().min(1), "CF-Connecting-IP"),
+    clientIpHeader: option(env, "CLIENT_IP_HEADER", text, "CF-Connecting-IP"),
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
-    corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", jsonList.pipe(z.array(origin)), []),
+    corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),
   };
 }
 

@@ -4,7 +4,7 @@ import { call, clock, linkIn, loggedIn, mailTo } from "./helpers";
 
 /** name -> value of the cookies a response sets, plus their raw attribute strings. */
 function cookiesOf(response: { headers: Headers }) {
-  const raw = response.headers.getSetCookie();
+  const raw: string[] = (response.headers as Headers & { getSetCookie(): string[] }).getSetCookie();
   const values = Object.fromEntries(raw.map((line) => line.split(";")[0]!.split("=") as [string, string]));
   return { raw, values };
 }
@@ -55,7 +55,7 @@ describe("the mailed reset link (jwt-allauth flow)", () => {
     const done = await setNew(cookies.values, NEW);
     expect(done.status).toBe(200);
     expect(done.body).toEqual({ detail: "Password has been reset with the new password." });
-    expect(cookiesOf(done).raw.find((l) => l.startsWith("password_reset_access_token="))).toMatch(/Max-Age=0/);
+    expect(cookiesOf(done).raw.find((l: string) => l.startsWith("password_reset_access_token="))).toMatch(/Max-Age=0/);
     expect((await call("POST", "/auth/login/", { body: { username: me.username, password: NEW.new_password1 } })).status).toBe(200);
     expect((await call("GET", "/auth/user/", { token: me.access })).status).toBe(401);
     // Used once: the same capability is refused afterwards.

@@ -1,6 +1,6 @@
 // Request bodies: DRF's three parsers, then one zod pass whose issues become DRF's `{field: [messages]}`.
 import type { Context, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { AppEnv } from "./context";
 import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
 
@@ -78,7 +78,7 @@ export async function parseRequestBody(request: Request): Promise<Record<string,
 }
 
 /** Turns zod issues into DRF's body: first path segment is the field, the rest go to non_field_errors. */
-export function toFieldErrors(error: z.ZodError): FieldErrors {
+export function toFieldErrors(error: z.core.$ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";
@@ -105,15 +105,23 @@ interface CharOptions {
   trim?: boolean;
 }
 
+/**
+ * The string type check, then `checks` in a separate pipe stage: zod runs length checks even on an
+ * array that failed the type check (`[]` would also get "may not be blank"); DRF reports only the type.
+ */
+function stringThen(checks: Array<z.core.$ZodCheck<string>>) {
+  return z.pipe(z.string({ error: stringError }), z.string().check(...checks));
+}
+
 /** A DRF CharField with DRF's messages. */
 export function charField(options: CharOptions = {}) {
   const { max, min, allowBlank = false, trim = true } = options;
-  let schema = z.string({ error: stringError });
-  if (trim) schema = schema.trim();
-  if (!allowBlank) schema = schema.min(1, { error: BLANK, abort: true });
-  if (max !== undefined) schema = schema.max(max, `Ensure this field has no more than ${max} characters.`);
-  if (min !== undefined && min > 1) schema = schema.min(min, `Ensure this field has at least ${min} characters.`);
-  return z.preprocess(coerceNumber, schema);
+  const checks: Array<z.core.$ZodCheck<string>> = [];
+  if (trim) checks.push(z.trim());
+  if (!allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
+  if (max !== undefined) checks.push(z.maxLength(max, `Ensure this field has no more than ${max} characters.`));
+  if (min !== undefined && min > 1) checks.push(z.minLength(min, `Ensure this field has at least ${min} characters.`));
+  return z.pipe(z.transform(coerceNumber), stringThen(checks));
 }
 
 // Pragmatic address check (Django's EmailValidator is stricter on domains, looser on nothing we rely on).
@@ -121,24 +129,28 @@ const EMAIL_PATTERN = /^[^\s@"(),:;<>[\\\]]+@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-
 
 /** A DRF EmailField (max 254 like Django's EmailField); `allowBlank` accepts "" as "not given". */
 export function emailField(options: { allowBlank?: boolean } = {}) {
-  let schema = z.string({ error: stringError }).trim();
-  if (!options.allowBlank) schema = schema.min(1, { error: BLANK, abort: true });
-  schema = schema
-    .max(254, { error: "Ensure this field has no more than 254 characters.", abort: true })
-    .refine((value) => value === "" || EMAIL_PATTERN.test(value), "Enter a valid email address.");
-  return z.preprocess(coerceNumber, schema);
+  const checks: Array<z.core.$ZodCheck<string>> = [z.trim()];
+  if (!options.allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
+  checks.push(
+    z.maxLength(254, { error: "Ensure this field has no more than 254 characters.", abort: true }),
+    z.refine((value: string) => value === "" || EMAIL_PATTERN.test(value), "Enter a valid email address."),
+  );
+  return z.pipe(z.transform(coerceNumber), stringThen(checks));
 }
+
+const TRUTHY = new Set<unknown>([true, "true", "True", "1", 1, "yes", "on"]);
+const FALSY = new Set<unknown>([false, "false", "False", "0", 0, "no", "off"]);
 
 /** A DRF BooleanField: accepts true/false and the strings and numbers DRF accepts. */
 export function booleanField() {
-  const truthy = new Set<unknown>([true, "true", "True", "1", 1, "yes", "on"]);
-  const falsy = new Set<unknown>([false, "false", "False", "0", 0, "no", "off"]);
-  return z.unknown().transform((value, ctx) => {
-    if (truthy.has(value)) return true;
-    if (falsy.has(value)) return false;
-    ctx.addIssue({ code: "custom", message: value === null ? NOT_NULL : "Must be a valid boolean." });
-    return z.NEVER;
-  });
+  return z.pipe(
+    z.unknown().check(
+      z.refine((value) => TRUTHY.has(value) || FALSY.has(value), {
+        error: (issue) => (issue.input === null ? NOT_NULL : "Must be a valid boolean."),
+      }),
+    ),
+    z.transform((value) => TRUTHY.has(value)),
+  );
 }
 
 interface BodyOptions {
@@ -171,7 +183,7 @@ export function renameErrorFields(errors: FieldErrors, used: ReadonlyMap<string,
  * Aliases the client used are kept in `c.var.aliases` so later errors (raised by services) are
  * reported under the name the client sent.
  */
-export function validateBody(schema: z.ZodType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
+export function validateBody(schema: z.ZodMiniType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const data = await parseRequestBody(c.req.raw);
     const used = applyAliases(data, options.aliases ?? {});
@@ -184,12 +196,12 @@ export function validateBody(schema: z.ZodType<Record<string, unknown>>, options
 }
 
 /** The body `validateBody(schema)` accepted, typed by the same schema. */
-export function validBody<S extends z.ZodType>(c: Context, _schema: S): z.output<S> {
+export function validBody<S extends z.ZodMiniType>(c: Context, _schema: S): z.output<S> {
   return c.req.valid("json" as never) as z.output<S>;
 }
 
 /** Query-string validation with the same error shape. */
-export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+export function parseQuery<S extends z.ZodMiniType>(c: Context, schema: S): z.output<S> {
   const result = schema.safeParse(c.req.query());
   if (!result.success) throw validationError(toFieldErrors(result.error));
   return result.data;

@@ -1,6 +1,6 @@
 // POST email/change/: verified change of the account's address.
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { requestEmailChange } from "../services/email-change";
 import { checkVerificationBaseUrl } from "../services/links";
 import { requireAuth } from "../http/auth";
@@ -12,7 +12,7 @@ import { charField, emailField, validateBody, validBody } from "../http/validati
 const changeBody = z.object({
   email: emailField(),
   password: charField({ trim: false, max: 128 }),
-  verification_base_url: charField({ allowBlank: true, max: 2000 }).optional().nullable(),
+  verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
 });
 
 export function emailRoutes(app: Hono<AppEnv>): void {

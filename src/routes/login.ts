@@ -1,6 +1,6 @@
 // POST login/ (dj-rest-auth LoginView, JWT mode).
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { login } from "../services/accounts";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
@@ -9,8 +9,8 @@ import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, validateBody, validBody } from "../http/validation";
 
 const loginBody = z.object({
-  username: charField({ allowBlank: true, max: 150 }).optional(),
-  email: emailField({ allowBlank: true }).optional(),
+  username: z.optional(charField({ allowBlank: true, max: 150 })),
+  email: z.optional(emailField({ allowBlank: true })),
   password: charField({ trim: false, max: 128 }),
 });
 

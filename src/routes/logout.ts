@@ -1,6 +1,6 @@
 // POST logout/ (bearer optional; GET only with ACCOUNT_LOGOUT_ON_GET).
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { logoutWithRefreshToken } from "../services/tokens";
 import { authenticate } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -8,7 +8,7 @@ import { detailError, tokenNotValid } from "../http/errors";
 import { endpoint } from "../http/routing";
 import { charField, validateBody, validBody } from "../http/validation";
 
-const logoutBody = z.object({ refresh: charField({ allowBlank: true, trim: false }).optional() });
+const logoutBody = z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) });
 
 async function logout(c: Context<AppEnv>) {
   const deps = c.var.deps;

@@ -1,7 +1,7 @@
 // The jwt-allauth reset link flow: GET confirm link -> capability cookie -> form -> POST set-new/.
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isLiveCapability, issueResetCapability, resetWithCapability } from "../services/reset-capability";
 import type { AppEnv } from "../http/context";
 import { checkCsrf, issueCsrfCookie } from "../http/csrf";

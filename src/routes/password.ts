@@ -1,6 +1,6 @@
 // password/change/ (+ seed-000 alias), password/reset/, password/reset/confirm/ (body and seed-004 path forms).
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { changePassword, confirmPasswordReset, requestPasswordReset } from "../services/passwords";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -18,9 +18,9 @@ const changeBody = z.object({
   new_password1: passwordField(),
   new_password2: passwordField(),
 });
-const changeBodyWithoutOld = changeBody.omit({ old_password: true });
+const changeBodyWithoutOld = z.omit(changeBody, { old_password: true });
 /** What the handler receives in either configuration. */
-const changeInput = changeBody.partial({ old_password: true });
+const changeInput = z.partial(changeBody, { old_password: true });
 const resetBody = z.object({ email: emailField() });
 const confirmBody = z.object({
   uid: charField({ max: 64 }),

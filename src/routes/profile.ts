@@ -1,19 +1,21 @@
 // GET | PUT | PATCH | POST profile/ (POST = PATCH, seed 004's update/profile).
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { getProfile, updateProfile } from "../services/profiles";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { charField, validateBody, validBody } from "../http/validation";
 
-const text = (max: number) => charField({ allowBlank: true, max }).optional();
+const text = (max: number) => z.optional(charField({ allowBlank: true, max }));
 const profileBody = z.object({
   country: text(100),
   profession: text(100),
   bio: text(2000),
   thoughts: text(2000),
-  profile_img: text(500).refine((value) => value === undefined || value === "" || isHttpUrl(value), "Enter a valid URL."),
+  profile_img: z.optional(
+    charField({ allowBlank: true, max: 500 }).check(z.refine((value) => value === "" || isHttpUrl(value), "Enter a valid URL.")),
+  ),
 });
 
 function isHttpUrl(value: string): boolean {

@@ -1,6 +1,6 @@
 // registration/, verify-email/ (body and seed-004 path form), resend-email/, and the mailed link pages.
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { register } from "../services/accounts";
 import { checkVerificationBaseUrl } from "../services/links";
 import { confirmEmail, resendConfirmation } from "../services/verification";
@@ -13,18 +13,19 @@ import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, validateBody, validBody } from "../http/validation";
 
 const registrationBody = z.object({
-  username: charField({ max: 150 }).optional(),
+  username: z.optional(charField({ max: 150 })),
   email: emailField(),
   password1: charField({ trim: false, max: 128 }),
   password2: charField({ trim: false, max: 128 }),
-  first_name: charField({ allowBlank: true, max: 150 }).optional(),
-  last_name: charField({ allowBlank: true, max: 150 }).optional(),
-  verification_base_url: charField({ allowBlank: true, max: 2000 }).optional().nullable(),
+  first_name: z.optional(charField({ allowBlank: true, max: 150 })),
+  last_name: z.optional(charField({ allowBlank: true, max: 150 })),
+  verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
 });
-const verifyBody = z.object({ key: charField({ max: 200 }) });
+// No max length: dj-rest-auth answers any wrong key, however long, with 404 (the body itself is capped at 64 KiB).
+const verifyBody = z.object({ key: charField() });
 const resendBody = z.object({
   email: emailField(),
-  verification_base_url: charField({ allowBlank: true, max: 2000 }).optional().nullable(),
+  verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
 });
 
 const VERIFICATION_SENT = { detail: "Verification e-mail sent." };

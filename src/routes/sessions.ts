@@ -1,6 +1,6 @@
 // GET sessions/, DELETE sessions/{id}/ (alias POST .../revoke/), POST logout-all/.
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { listSessions, logoutAll, revokeSession } from "../services/sessions";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -9,7 +9,7 @@ import { endpoint } from "../http/routing";
 import { formatDateTime } from "../http/shapes";
 import { booleanField, validateBody, validBody } from "../http/validation";
 
-const logoutAllBody = z.object({ keep_current: booleanField().optional() });
+const logoutAllBody = z.object({ keep_current: z.optional(booleanField()) });
 
 async function revoke(c: Context<AppEnv>) {
   const id = c.req.param("id") ?? "";

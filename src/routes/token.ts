@@ -1,6 +1,6 @@
 // POST token/refresh/ (alias refresh/) and token/verify/ (simplejwt views with rotation always on).
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { rotateRefreshToken, verifyAnyToken } from "../services/tokens";
 import type { AppEnv } from "../http/context";
 import { detailError, tokenNotValid } from "../http/errors";
@@ -9,7 +9,7 @@ import { refreshResponse } from "../http/shapes";
 import { throttleByIp } from "../http/throttle";
 import { charField, validateBody, validBody } from "../http/validation";
 
-const refreshBody = z.object({ refresh: charField({ allowBlank: true, trim: false }).optional() });
+const refreshBody = z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) });
 const verifyBody = z.object({ token: charField({ trim: false }) });
 
 async function refresh(c: Context<AppEnv>) {

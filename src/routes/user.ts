@@ -1,6 +1,6 @@
 // GET | PUT | PATCH user/ (dj-rest-auth UserDetailsView).
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { updateUser } from "../services/accounts";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -8,9 +8,9 @@ import { endpoint } from "../http/routing";
 import { userDetails } from "../http/shapes";
 import { charField, validateBody, validBody } from "../http/validation";
 
-const nameField = () => charField({ allowBlank: true, max: 150 }).optional();
+const nameField = () => z.optional(charField({ allowBlank: true, max: 150 }));
 const putBody = z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() });
-const patchBody = z.object({ username: charField({ max: 150 }).optional(), first_name: nameField(), last_name: nameField() });
+const patchBody = z.object({ username: z.optional(charField({ max: 150 })), first_name: nameField(), last_name: nameField() });
 
 async function update(c: Context<AppEnv>) {
   const body = validBody(c, patchBody);

@@ -1,6 +1,6 @@
 // Django's default password validators: messages, order and edge cases pinned to Django's behaviour.
 import { describe, expect, it } from "vitest";
-import { getCommonPasswords } from "../../src/data/common-passwords";
+import { decodeFrontCoded, getCommonPasswords } from "../../src/data/common-passwords";
 import {
   findPasswordProblems,
   validatePassword,
@@ -176,5 +176,14 @@ describe("similarity", () => {
 
   it("ignores missing and empty attributes", () => {
     expect(validatePassword("", { username: "", email: "" }, only)).toEqual([]);
+  });
+});
+
+describe("the shipped common-password list", () => {
+  it("decodes its front-coded form back to the whole list", () => {
+    const list = getCommonPasswords();
+    expect(list.size).toBe(7499);
+    for (const word of ["password", "12345678", "qwerty", "dragon", "iloveyou"]) expect(list.has(word)).toBe(true);
+    expect(decodeFrontCoded("0abc\n2d\n0x\n")).toEqual(["abc", "abd", "x"]);
   });
 });
