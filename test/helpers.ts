@@ -151,3 +151,28 @@ export async function loggedIn(prefix = "user", env?: Record<string, string>) {
   if (response.status !== 200) throw new Error(`login failed: ${response.text}`);
   return { ...identity, access: response.body.access as string, refresh: response.body.refresh as string, pk: response.body.user.pk as number };
 }
+
+/** The raw D1 `users` row for an address (case-insensitive), or null. */
+export function userRow(email: string) {
+  return env.DB.prepare("select * from users where lower(email) = lower(?)").bind(email).first<Record<string, any>>();
+}
+
+/** A user's security events (`events` rows, oldest first) with `meta` parsed. */
+export async function eventsOf(userId: number): Promise<Array<{ event: string; meta: Record<string, any>; ip: string | null; user_agent: string }>> {
+  const { results } = await env.DB.prepare("select * from events where user_id = ? order by id").bind(userId).all<Record<string, any>>();
+  return results.map((row) => ({ event: row.event, meta: JSON.parse(row.meta), ip: row.ip, user_agent: row.user_agent }));
+}
+
+/** The confirmation key of the last mail sent to `address`. */
+export function confirmationKeyFor(address: string): string {
+  const mail = mailTo(address).at(-1);
+  const match = mail && /Confirmation key: (\S+)/.exec(mail.text);
+  if (!match) throw new Error(`no confirmation mail to ${address}`);
+  return match[1]!;
+}
+
+/** The JSON payload of a JWT (no verification). */
+export function jwtPayload(token: string): Record<string, any> {
+  const part = token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/");
+  return JSON.parse(atob(part + "=".repeat((4 - (part.length % 4)) % 4)));
+}

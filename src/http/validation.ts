@@ -13,7 +13,6 @@ const BLANK = "This field may not be blank.";
 
 /** Python type names DRF prints in "Expected a dictionary, but got <type>." */
 function pythonTypeName(value: unknown): string {
-  if (value === null) return "NoneType";
   if (Array.isArray(value)) return "list";
   if (typeof value === "string") return "str";
   if (typeof value === "boolean") return "bool";
@@ -69,7 +68,9 @@ export async function parseRequestBody(request: Request): Promise<Record<string,
   } catch (error) {
     throw detailError(400, `JSON parse error - ${error instanceof Error ? error.message : "invalid JSON"}`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  // DRF's serializer answers a JSON null body this way (the type message is for other non-objects).
+  if (parsed === null) throw validationError({ non_field_errors: ["No data provided"] });
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
     throw validationError({
       non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(parsed)}.`],
     });

@@ -1,11 +1,12 @@
 // Periodic jobs run by the cron trigger: mail retries and pruning of old history and dead sessions.
-import { lt, or, and, isNotNull } from "drizzle-orm";
-import { events, tokenFamilies } from "../db/schema";
+import { and, eq, isNotNull, lt, or } from "drizzle-orm";
+import { events, mailOutbox, tokenFamilies } from "../db/schema";
 import type { Deps } from "./deps";
 import { retryOutbox } from "./mail";
 
 export interface MaintenanceReport {
   mailSent: number;
+  mailPruned: number;
   eventsPruned: number;
   familiesPruned: number;
 }
@@ -13,6 +14,11 @@ export interface MaintenanceReport {
 export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">): Promise<MaintenanceReport> {
   const now = deps.now();
   const mailSent = await retryOutbox(deps);
+  // Undeliverable mail is kept a week for operators to inspect, then dropped (it holds live links).
+  const prunedMail = await deps.db
+    .delete(mailOutbox)
+    .where(and(eq(mailOutbox.status, "failed"), lt(mailOutbox.createdAt, now - 7 * 86_400_000)))
+    .returning({ id: mailOutbox.id });
   const eventCutoff = now - deps.config.historyRetentionDays * 86_400_000;
   const prunedEvents = await deps.db.delete(events).where(lt(events.createdAt, eventCutoff)).returning({ id: events.id });
   // A family is only useful until its refresh token expires; revoked ones are kept as long for reuse detection.
@@ -21,5 +27,5 @@ export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">):
     .delete(tokenFamilies)
     .where(or(lt(tokenFamilies.expiresAt, familyCutoff), and(isNotNull(tokenFamilies.revokedAt), lt(tokenFamilies.revokedAt, familyCutoff))))
     .returning({ id: tokenFamilies.id });
-  return { mailSent, eventsPruned: prunedEvents.length, familiesPruned: prunedFamilies.length };
+  return { mailSent, mailPruned: prunedMail.length, eventsPruned: prunedEvents.length, familiesPruned: prunedFamilies.length };
 }

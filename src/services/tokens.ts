@@ -133,8 +133,10 @@ export function revokeUserFamiliesStatement(deps: Deps, userId: number, reason: 
 
 /** A rotated refresh token came back: end the whole family and say so in the history. */
 async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
-  await revokeFamily(deps, claims.fam, "reuse");
-  recordEvent(deps, Number(claims.user_id), "refresh_reuse_detected", { family: claims.fam });
+  // Recorded once: replays into an already revoked family change nothing.
+  if (await revokeFamily(deps, claims.fam, "reuse")) {
+    recordEvent(deps, Number(claims.user_id), "refresh_reuse_detected", { family: claims.fam });
+  }
 }
 
 /**
@@ -155,7 +157,12 @@ async function checkRefreshToken(deps: Deps, token: string): Promise<TokenClaims
 /** Why a check-and-set on the family failed (slow path only). */
 async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshFailure> {
   const family = await deps.db.query.tokenFamilies.findFirst({ where: eq(tokenFamilies.id, claims.fam) });
-  if (!family || family.userId !== Number(claims.user_id) || family.revokedAt !== null) return "invalid";
+  if (!family) {
+    // Deleting a user cascades to its families; the contract still answers no_active_account then.
+    const owner = await deps.db.query.users.findFirst({ where: eq(users.id, Number(claims.user_id)), columns: { id: true } });
+    return owner ? "invalid" : "no_active_account";
+  }
+  if (family.userId !== Number(claims.user_id) || family.revokedAt !== null) return "invalid";
   if (family.currentJti !== claims.jti) {
     // D1 knows the family moved on even before the KV denylist has propagated.
     await handleReuse(deps, claims);
