@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeEach, vi } from "vitest";
 import { createApp } from "../src/app";
 import type { Bindings } from "../src/config";
+import type { MailPayload } from "../src/services/mail";
 
 export const MAIL_API_URL = "https://mail.test/emails";
 
@@ -18,14 +19,8 @@ export const clock = {
 
 export const app = createApp({ now: () => clock.now() });
 
-export interface SentMail {
-  from: string;
-  to: string[];
-  subject: string;
-  text: string;
-  html: string;
-  reply_to?: string;
-}
+/** What the Worker posts to the mail API (Resend's JSON shape). */
+export type SentMail = MailPayload;
 
 /** Mails the Worker posted to the mail API, in order. */
 export const outbox: SentMail[] = [];

@@ -11,7 +11,7 @@ export interface MailMessage {
 }
 
 /** The JSON body Resend (and compatible APIs) accept. */
-interface MailPayload {
+export interface MailPayload {
   from: string;
   to: string[];
   subject: string;

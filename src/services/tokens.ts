@@ -154,6 +154,16 @@ async function checkRefreshToken(deps: Deps, token: string): Promise<TokenClaims
   return listed ? null : claims;
 }
 
+/** The check of every check-and-set: the presented token is its live family's current one. */
+function isCurrentToken(claims: TokenClaims) {
+  return and(
+    eq(tokenFamilies.id, claims.fam),
+    eq(tokenFamilies.userId, Number(claims.user_id)),
+    eq(tokenFamilies.currentJti, claims.jti),
+    isNull(tokenFamilies.revokedAt),
+  );
+}
+
 /** Why a check-and-set on the family failed (slow path only). */
 async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshFailure> {
   const family = await deps.db.query.tokenFamilies.findFirst({ where: eq(tokenFamilies.id, claims.fam) });
@@ -197,10 +207,7 @@ export async function rotateRefreshToken(
     .set({ currentJti: nextJti, lastUsedAt: now, expiresAt: refreshExp * 1000 })
     .where(
       and(
-        eq(tokenFamilies.id, claims.fam),
-        eq(tokenFamilies.userId, userId),
-        eq(tokenFamilies.currentJti, claims.jti),
-        isNull(tokenFamilies.revokedAt),
+        isCurrentToken(claims),
         sessionLifetime === null ? undefined : sql`${tokenFamilies.createdAt} > ${now - sessionLifetime * 1000}`,
         sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
       ),
@@ -224,12 +231,7 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
     .update(tokenFamilies)
     .set({ revokedAt: deps.now(), revokedReason: "logout" })
     .where(
-      and(
-        eq(tokenFamilies.id, claims.fam),
-        eq(tokenFamilies.userId, userId),
-        eq(tokenFamilies.currentJti, claims.jti),
-        isNull(tokenFamilies.revokedAt),
-      ),
+      isCurrentToken(claims),
     )
     .returning({ id: tokenFamilies.id });
   if (rows.length === 0) {
