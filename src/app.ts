@@ -7,6 +7,7 @@ import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
 import { emailRoutes } from "./routes/email";
+import { csrfRoutes } from "./routes/csrf";
 import { historyRoutes } from "./routes/history";
 import { loginRoutes } from "./routes/login";
 import { logoutRoutes } from "./routes/logout";
@@ -17,8 +18,6 @@ import { registrationRoutes } from "./routes/registration";
 import { sessionRoutes } from "./routes/sessions";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/user";
-
-const CORS_ALLOW_HEADERS = "Authorization, Content-Type, X-CSRFToken";
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -38,6 +37,7 @@ function errorResponse(error: unknown, aliases?: ReadonlyMap<string, string>): R
 function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false }).basePath(config.authPrefix.replace(/\/$/, "") || "/");
   const corsOrigins = new Set(config.corsAllowedOrigins);
+  const corsAllowHeaders = `Authorization, Content-Type, ${config.csrfHeaderName}`;
 
   app.use(async (c, next) => {
     await next();
@@ -51,7 +51,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
       headers.append("Vary", "Origin");
       if (c.req.method === "OPTIONS") {
         headers.set("Access-Control-Allow-Methods", headers.get("Allow") ?? "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-        headers.set("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+        headers.set("Access-Control-Allow-Headers", corsAllowHeaders);
         headers.set("Access-Control-Max-Age", "600");
       }
     }
@@ -61,6 +61,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   loginRoutes(app);
   logoutRoutes(app, config.logoutOnGet);
   tokenRoutes(app);
+  csrfRoutes(app);
   userRoutes(app);
   passwordRoutes(app);
   passwordLinkRoutes(app);

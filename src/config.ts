@@ -8,6 +8,30 @@ export interface Bindings {
 }
 
 export type PasswordValidatorName = "similarity" | "min_length" | "common" | "numeric";
+export type SameSite = "Lax" | "Strict" | "None";
+
+/** Cookie mode (contract §1.7). Both names null (the default) = body mode: no JWT cookie is ever set or read. */
+export interface JwtCookieConfig {
+  /** JWT_AUTH_COOKIE: access cookie name; also accepted as the credential of protected endpoints. Default null. */
+  access: string | null;
+  /** JWT_AUTH_REFRESH_COOKIE: refresh cookie name; refresh/ and logout/ fall back to it. Default null. */
+  refresh: string | null;
+  /** JWT_AUTH_REFRESH_COOKIE_PATH. Default "/". */
+  refreshPath: string;
+  /** JWT_AUTH_SECURE. Default true (dj-rest-auth: false). */
+  secure: boolean;
+  /** JWT_AUTH_HTTPONLY: HttpOnly cookies and the refresh token withheld from bodies. Default false. */
+  httpOnly: boolean;
+  /** JWT_AUTH_SAMESITE. Default "Lax"; "None" only together with useCsrf. */
+  sameSite: SameSite;
+  /** JWT_AUTH_COOKIE_DOMAIN. Default null (host-only cookies). */
+  domain: string | null;
+  /** JWT_AUTH_COOKIE_USE_CSRF: CSRF on unsafe requests authenticated by the access cookie. Default false. */
+  useCsrf: boolean;
+  /** JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: CSRF on every unsafe request without Authorization. Default false. */
+  enforceCsrfOnUnauthenticated: boolean;
+}
+
 export type ThrottleScope =
   | "login"
   | "login_identifier"
@@ -61,12 +85,18 @@ export interface Config {
   passwordResetConfirmUrl: string | null;
   /** Frontend form the reset link redirects to (jwt-allauth flow); null = our own form page. */
   passwordResetRedirect: string | null;
-  passwordResetCookie: { httpOnly: boolean; secure: boolean; sameSite: "Lax" | "Strict" | "None"; maxAge: number };
+  passwordResetCookie: { httpOnly: boolean; secure: boolean; sameSite: SameSite; maxAge: number };
   /** Double-submit CSRF on password/reset/set-new/. Default true. */
   passwordResetCookieCsrf: boolean;
+  /** JWT_AUTH_* cookie mode; off by default. */
+  jwtCookie: JwtCookieConfig;
+  /** Default "csrftoken". */
   csrfCookieName: string;
+  /** Default "X-CSRFToken". */
   csrfHeaderName: string;
+  /** Default null (host-only). */
   csrfCookieDomain: string | null;
+  /** Origins besides the API's own that pass the CSRF Origin check. Default empty. */
   csrfTrustedOrigins: ReadonlySet<string>;
   emailConfirmUrl: string | null;
   emailVerifiedRedirect: string | null;
@@ -212,6 +242,49 @@ const origin: Parser<string> = (raw) => {
   throw new Invalid(`"${raw}" is not an http(s) origin`);
 };
 
+// RFC 6265 cookie-name token characters; attribute values must not break out of the header line.
+const cookieName = pattern(/^[\w!#$%&'*.^`|~+-]+$/, "must be a cookie name");
+const cookiePath = pattern(/^\/[^;,\s]*$/, "must be a path starting with /");
+const cookieDomain = pattern(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a domain like example.com");
+/** Browsers cap cookie lifetimes at 400 days; Hono refuses to write longer ones. */
+const MAX_COOKIE_SECONDS = 400 * 86_400;
+
+function parseJwtCookieConfig(env: Bindings, lifetimes: { access: number; refresh: number }, csrfCookieName: string): JwtCookieConfig {
+  const cookies: JwtCookieConfig = {
+    access: option<string | null>(env, "JWT_AUTH_COOKIE", cookieName, null),
+    refresh: option<string | null>(env, "JWT_AUTH_REFRESH_COOKIE", cookieName, null),
+    refreshPath: option(env, "JWT_AUTH_REFRESH_COOKIE_PATH", cookiePath, "/"),
+    secure: option(env, "JWT_AUTH_SECURE", bool, true),
+    httpOnly: option(env, "JWT_AUTH_HTTPONLY", bool, false),
+    sameSite: option(env, "JWT_AUTH_SAMESITE", oneOf<SameSite>("Lax", "Strict", "None"), "Lax"),
+    domain: option<string | null>(env, "JWT_AUTH_COOKIE_DOMAIN", cookieDomain, null),
+    useCsrf: option(env, "JWT_AUTH_COOKIE_USE_CSRF", bool, false),
+    enforceCsrfOnUnauthenticated: option(env, "JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED", bool, false),
+  };
+  // SameSite=None sends the cookies on cross-site requests: only the CSRF check protects them then.
+  if (cookies.sameSite === "None" && !cookies.useCsrf) throw new ConfigError("JWT_AUTH_SAMESITE: None requires JWT_AUTH_COOKIE_USE_CSRF=true");
+  if (cookies.sameSite === "None" && !cookies.secure) throw new ConfigError("JWT_AUTH_SAMESITE: None requires JWT_AUTH_SECURE=true");
+  // Withholding the refresh token from bodies without a refresh cookie would lose it altogether.
+  if (cookies.httpOnly && !cookies.refresh) {
+    throw new ConfigError("JWT_AUTH_HTTPONLY: true withholds the refresh token from bodies, so it needs JWT_AUTH_REFRESH_COOKIE");
+  }
+  for (const [setting, name] of [["JWT_AUTH_COOKIE", cookies.access], ["JWT_AUTH_REFRESH_COOKIE", cookies.refresh]] as const) {
+    if (!name) continue;
+    // One cookie would overwrite the other on every login.
+    if (name === csrfCookieName || (setting === "JWT_AUTH_REFRESH_COOKIE" && name === cookies.access)) {
+      throw new ConfigError(`${setting}: "${name}" is already the name of another cookie`);
+    }
+    // Browsers drop (and Hono refuses to write) prefixed cookies that lack these attributes.
+    if (/^__(secure|host)-/i.test(name) && !cookies.secure) throw new ConfigError(`${setting}: a __Secure-/__Host- name needs JWT_AUTH_SECURE=true`);
+    if (/^__host-/i.test(name) && (cookies.domain || (name === cookies.refresh && cookies.refreshPath !== "/"))) {
+      throw new ConfigError(`${setting}: a __Host- name needs no JWT_AUTH_COOKIE_DOMAIN and Path /`);
+    }
+  }
+  if (cookies.access && lifetimes.access > MAX_COOKIE_SECONDS) throw new ConfigError("ACCESS_TOKEN_LIFETIME: at most 400 days in cookie mode");
+  if (cookies.refresh && lifetimes.refresh > MAX_COOKIE_SECONDS) throw new ConfigError("REFRESH_TOKEN_LIFETIME: at most 400 days in cookie mode");
+  return cookies;
+}
+
 function parseThrottleRates(env: Bindings): Record<ThrottleScope, ThrottleRate> {
   const overrides = option<Record<string, unknown>>(
     env,
@@ -284,6 +357,9 @@ export function parseConfig(env: Bindings): Config {
     "email" as const,
   ]);
   if (loginMethods.length === 0) throw new ConfigError("ACCOUNT_LOGIN_METHODS: needs at least one of username, email");
+  const csrfCookieName = option(env, "CSRF_COOKIE_NAME", pattern(/^[\w-]+$/, "must be a cookie name"), "csrftoken");
+  const accessTokenLifetime = option(env, "ACCESS_TOKEN_LIFETIME", int(1), 300);
+  const refreshTokenLifetime = option(env, "REFRESH_TOKEN_LIFETIME", int(1), 86400);
   const allValidators: PasswordValidatorName[] = ["similarity", "min_length", "common", "numeric"];
   const validators = option(env, "PASSWORD_VALIDATORS", list(oneOf<PasswordValidatorName>(...allValidators)), allValidators);
 
@@ -292,8 +368,8 @@ export function parseConfig(env: Bindings): Config {
     authPrefix: normalizePrefix(option(env, "AUTH_PREFIX", pattern(/^[\w\-/]*$/, "must be a path like /auth/"), "/auth/")),
     publicBaseUrl: option(env, "PUBLIC_BASE_URL", absoluteUrl, publicBaseUrl).replace(/\/+$/, ""),
     jwtResponseFieldStyle: option(env, "JWT_RESPONSE_FIELD_STYLE", oneOf("current", "legacy"), "current"),
-    accessTokenLifetime: option(env, "ACCESS_TOKEN_LIFETIME", int(1), 300),
-    refreshTokenLifetime: option(env, "REFRESH_TOKEN_LIFETIME", int(1), 86400),
+    accessTokenLifetime,
+    refreshTokenLifetime,
     sessionLifetime: option<number | null>(env, "SESSION_LIFETIME", int(1), null),
     jwtSigningKey: new TextEncoder().encode(signingKey),
     jwtLeeway: option(env, "JWT_LEEWAY", int(0, 3600), 0),
@@ -319,13 +395,14 @@ export function parseConfig(env: Bindings): Config {
     passwordResetCookie: {
       httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
       secure: option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true),
-      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", oneOf("Lax", "Strict", "None"), "Lax"),
+      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", oneOf<SameSite>("Lax", "Strict", "None"), "Lax"),
       maxAge: option(env, "PASSWORD_RESET_COOKIE_MAX_AGE", int(60, 86_400), 3600),
     },
     passwordResetCookieCsrf: option(env, "PASSWORD_RESET_COOKIE_CSRF", bool, true),
-    csrfCookieName: option(env, "CSRF_COOKIE_NAME", pattern(/^[\w-]+$/, "must be a cookie name"), "csrftoken"),
+    csrfCookieName,
+    jwtCookie: parseJwtCookieConfig(env, { access: accessTokenLifetime, refresh: refreshTokenLifetime }, csrfCookieName),
     csrfHeaderName: option(env, "CSRF_HEADER_NAME", pattern(/^[\w-]+$/, "must be a header name"), "X-CSRFToken"),
-    csrfCookieDomain: option<string | null>(env, "CSRF_COOKIE_DOMAIN", text, null),
+    csrfCookieDomain: option<string | null>(env, "CSRF_COOKIE_DOMAIN", cookieDomain, null),
     csrfTrustedOrigins: new Set(option(env, "CSRF_TRUSTED_ORIGINS", list(origin), [])),
     emailConfirmUrl: option<string | null>(env, "EMAIL_CONFIRM_URL", absoluteUrl, null),
     emailVerifiedRedirect: option<string | null>(env, "EMAIL_VERIFIED_REDIRECT", absoluteUrl, null),

@@ -1,11 +1,13 @@
-// Bearer authentication (simplejwt semantics) plus the session check against the token's family.
+// Access-token authentication (simplejwt semantics; Bearer header or, in cookie mode, the access cookie) plus the session check.
 import { eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { tokenFamilies, users } from "../db/schema";
 import type { Deps } from "../services/deps";
 import { decodeToken, type TokenClaims } from "../services/tokens";
 import type { AppEnv, Authenticated } from "./context";
+import { enforceCsrf, isUnsafeMethod } from "./csrf";
 import { authErrors } from "./errors";
+import { accessTokenCookie } from "./jwt-cookies";
 import { enforceThrottle } from "./throttle";
 
 /** The raw bearer token; null when absent or another scheme (treated as absent, like simplejwt). */
@@ -34,10 +36,28 @@ async function loadUser(deps: Deps, claims: TokenClaims): Promise<Authenticated>
   return { user: row.user, claims };
 }
 
-/** Resolves the caller from a Bearer access token; throws the contract's 401s. */
-export async function authenticate(deps: Deps, header: string | undefined): Promise<Authenticated | null> {
-  const token = bearerToken(header);
-  if (token === null) return null;
+/** Where the access token came from: the Bearer header wins; else the JWT_AUTH_COOKIE cookie (cookie mode). */
+function accessCredential(c: Context<AppEnv>): { token: string; fromCookie: boolean } | null {
+  const bearer = bearerToken(c.req.header("authorization"));
+  if (bearer !== null) return { token: bearer, fromCookie: false };
+  const cookie = accessTokenCookie(c, c.var.deps.config);
+  return cookie === null ? null : { token: cookie, fromCookie: true };
+}
+
+/**
+ * A browser attaches the access cookie to forged cross-site requests too, so an unsafe request that
+ * relies on it must pass the double-submit check (contract §1.7). Checked before the token itself,
+ * like dj-rest-auth, so a forged request learns nothing about the cookie.
+ */
+async function guardCookieCredential(c: Context<AppEnv>, credential: { fromCookie: boolean }): Promise<void> {
+  const { config } = c.var.deps;
+  const { useCsrf, enforceCsrfOnUnauthenticated } = config.jwtCookie;
+  if (credential.fromCookie && (useCsrf || enforceCsrfOnUnauthenticated) && isUnsafeMethod(c.req.method)) {
+    await enforceCsrf(c, config);
+  }
+}
+
+async function verifyAccessToken(deps: Deps, token: string): Promise<Authenticated> {
   const claims = await decodeToken(deps, token, "access");
   if (!claims) throw authErrors.tokenNotValid();
   return loadUser(deps, claims);
@@ -46,9 +66,28 @@ export async function authenticate(deps: Deps, header: string | undefined): Prom
 /** Protected endpoints: 401 without a valid access token; then the per-user throttle. */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.var.deps;
-  const auth = await authenticate(deps, c.req.header("authorization"));
-  if (!auth) throw authErrors.missing();
+  const credential = accessCredential(c);
+  if (!credential) throw authErrors.missing();
+  await guardCookieCredential(c, credential);
+  const auth = await verifyAccessToken(deps, credential.token);
   c.set("auth", auth);
   await enforceThrottle(deps, "user", String(auth.user.id));
+  await next();
+};
+
+/**
+ * logout/: the caller when a valid access token came along (null otherwise: logout must always be
+ * possible, so a bad token is ignored). The CSRF check of a cookie credential is not waived. Runs
+ * before body validation so the check can read a form's csrfmiddlewaretoken.
+ */
+export const optionalAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  let credential: ReturnType<typeof accessCredential> = null;
+  try {
+    credential = accessCredential(c);
+  } catch {
+    // A malformed Authorization header counts as none here.
+  }
+  if (credential) await guardCookieCredential(c, credential);
+  c.set("caller", credential ? await verifyAccessToken(c.var.deps, credential.token).catch(() => null) : null);
   await next();
 };

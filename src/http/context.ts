@@ -14,7 +14,14 @@ export interface Authenticated {
 
 export type AppEnv = {
   Bindings: Bindings;
-  Variables: { deps: Deps; auth: Authenticated; aliases: ReadonlyMap<string, string> };
+  Variables: {
+    deps: Deps;
+    /** Set by requireAuth. */
+    auth: Authenticated;
+    /** Set by optionalAuth (logout/): the caller, or null. */
+    caller: Authenticated | null;
+    aliases: ReadonlyMap<string, string>;
+  };
 };
 
 export interface AppOptions {

@@ -1,11 +1,17 @@
 // Django-style double-submit CSRF: the X-CSRFToken header (or form field) must equal the csrftoken cookie.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import type { Config } from "../config";
+import type { Config, SameSite } from "../config";
 import { constantTimeEqual, randomString, utf8 } from "../crypto/bytes";
+import type { AppEnv } from "./context";
 import { detailError } from "./errors";
+import { parseRequestBody } from "./validation";
 
 const CSRF_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)/i;
+
+/** The methods CSRF protects (Django: everything but GET, HEAD, OPTIONS, TRACE). */
+export const isUnsafeMethod = (method: string): boolean => !["GET", "HEAD", "OPTIONS", "TRACE"].includes(method.toUpperCase());
 
 const csrfFailed = (reason: string) => detailError(403, `CSRF Failed: ${reason}`);
 
@@ -25,8 +31,31 @@ export function checkCsrf(c: Context, config: Config, formToken?: unknown): void
   if (!constantTimeEqual(utf8(presented), utf8(cookie))) throw csrfFailed("CSRF token incorrect.");
 }
 
+/** checkCsrf, reading the `csrfmiddlewaretoken` form field (as Django does) when the header is absent. */
+export async function enforceCsrf(c: Context, config: Config): Promise<void> {
+  let formToken: unknown;
+  if (!c.req.header(config.csrfHeaderName) && FORM_TYPES.test(c.req.header("content-type") ?? "")) {
+    // A clone, so body validation can still read the request; same size cap, and a bad body is just "missing".
+    formToken = await Promise.resolve()
+      .then(() => parseRequestBody(c.req.raw.clone()))
+      .then((data) => data.csrfmiddlewaretoken, () => undefined);
+  }
+  checkCsrf(c, config, formToken);
+}
+
+/**
+ * JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: every unsafe request without an Authorization
+ * header is checked, login and registration included (login CSRF). `endpoint()` puts it first in
+ * every unsafe chain, so unknown paths and 405s are not affected.
+ */
+export const csrfOnUnauthenticated: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const config = c.var.deps.config;
+  if (config.jwtCookie.enforceCsrfOnUnauthenticated && c.req.header("authorization") === undefined) await enforceCsrf(c, config);
+  await next();
+};
+
 /** Issues a fresh csrftoken cookie (readable by scripts, by design of double-submit). */
-export function issueCsrfCookie(c: Context, config: Config, cookieAttributes: { secure: boolean; sameSite: "Lax" | "Strict" | "None" }): void {
+export function issueCsrfCookie(c: Context, config: Config, cookieAttributes: { secure: boolean; sameSite: SameSite }): void {
   setCookie(c, config.csrfCookieName, randomString(32, CSRF_ALPHABET), {
     path: "/",
     secure: cookieAttributes.secure,

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import * as z from "zod/mini";
 import { login } from "../services/accounts";
 import type { AppEnv } from "../http/context";
+import { setJwtCookies } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { tokenResponse } from "../http/shapes";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
@@ -25,6 +26,7 @@ export function loginRoutes(app: Hono<AppEnv>): void {
         const identifier = (body.email || body.username || "").toLowerCase();
         if (identifier) await enforceThrottle(deps, "login_identifier", identifier);
         const result = await login(deps, { username: body.username, email: body.email, password: body.password });
+        setJwtCookies(c, deps.config, result.tokens);
         return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);
       },
     ],

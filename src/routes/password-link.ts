@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import * as z from "zod/mini";
 import { isLiveCapability, issueResetCapability, resetWithCapability } from "../services/reset-capability";
 import type { AppEnv } from "../http/context";
-import { checkCsrf, issueCsrfCookie } from "../http/csrf";
+import { enforceCsrf, issueCsrfCookie } from "../http/csrf";
 import { ApiError, notFound, tokenNotValid } from "../http/errors";
 import { escapeHtml, htmlPage, renderPage } from "../http/pages";
 import { endpoint } from "../http/routing";
@@ -51,14 +51,7 @@ async function requireCapabilityCookie(c: Context<AppEnv>, next: () => Promise<v
   if (!capability || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(capability)) {
     throw new ApiError(401, { detail: "Authentication credentials were not provided." }, { "WWW-Authenticate": "Cookie" });
   }
-  if (config.passwordResetCookieCsrf) {
-    let formToken: unknown;
-    const type = c.req.header("content-type") ?? "";
-    if (!c.req.header(config.csrfHeaderName) && /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type)) {
-      formToken = (await c.req.raw.clone().formData().catch(() => null))?.get("csrfmiddlewaretoken");
-    }
-    checkCsrf(c, config, formToken);
-  }
+  if (config.passwordResetCookieCsrf) await enforceCsrf(c, config);
   await next();
 }
 

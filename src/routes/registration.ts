@@ -6,6 +6,7 @@ import { checkVerificationBaseUrl } from "../services/links";
 import { confirmEmail, resendConfirmation } from "../services/verification";
 import type { AppEnv } from "../http/context";
 import { notFound, permissionDenied } from "../http/errors";
+import { setJwtCookies } from "../http/jwt-cookies";
 import { htmlPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { tokenResponse } from "../http/shapes";
@@ -60,6 +61,7 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
         const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
         const result = await register(deps, { ...body, verification_base_url: baseUrl });
         if (result.kind === "verification_sent") return c.json(VERIFICATION_SENT, 201);
+        setJwtCookies(c, deps.config, result.tokens);
         return c.json(tokenResponse(deps.config, result.user, result.tokens), 201);
       },
     ],

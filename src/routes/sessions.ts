@@ -5,6 +5,7 @@ import { listSessions, logoutAll, revokeSession } from "../services/sessions";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { notFound } from "../http/errors";
+import { expireJwtCookies, expireJwtCookiesOn401 } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { formatDateTime } from "../http/shapes";
 import { booleanField, validateBody, validBody } from "../http/validation";
@@ -44,11 +45,14 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   endpoint(app, "/logout-all", {
     POST: [
+      expireJwtCookiesOn401,
       requireAuth,
       validateBody(logoutAllBody),
       async (c) => {
         const keepCurrent = validBody(c, logoutAllBody).keep_current ?? false;
         await logoutAll(c.var.deps, c.var.auth.user.id, keepCurrent ? c.var.auth.claims.fam : null);
+        // The kept session is the one these cookies carry.
+        if (!keepCurrent) expireJwtCookies(c, c.var.deps.config);
         return c.json({ detail: "Successfully logged out from all devices." }, 200);
       },
     ],

@@ -4,6 +4,7 @@ import * as z from "zod/mini";
 import { rotateRefreshToken, verifyAnyToken } from "../services/tokens";
 import type { AppEnv } from "../http/context";
 import { detailError, tokenNotValid } from "../http/errors";
+import { presentedRefreshToken, setJwtCookies } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { refreshResponse } from "../http/shapes";
 import { throttleByIp } from "../http/throttle";
@@ -15,8 +16,9 @@ const verifyBody = z.object({ token: charField({ trim: false }) });
 async function refresh(c: Context<AppEnv>) {
   const body = validBody(c, refreshBody);
   const deps = c.var.deps;
-  if (!body.refresh) throw detailError(401, "No valid refresh token found.", { code: "token_not_valid" });
-  const result = await rotateRefreshToken(deps, body.refresh);
+  const token = presentedRefreshToken(c, deps.config, body.refresh);
+  if (!token) throw detailError(401, "No valid refresh token found.", { code: "token_not_valid" });
+  const result = await rotateRefreshToken(deps, token);
   if (!result.ok) {
     if (result.reason === "no_active_account") {
       throw detailError(401, "No active account found for the given token.", { code: "no_active_account" });
@@ -26,6 +28,7 @@ async function refresh(c: Context<AppEnv>) {
     }
     throw tokenNotValid();
   }
+  setJwtCookies(c, deps.config, result.tokens);
   return c.json(refreshResponse(deps.config, result.tokens), 200);
 }
 

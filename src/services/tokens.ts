@@ -1,7 +1,7 @@
 // JWT access/refresh tokens (jose), token families, rotation with reuse detection, revocation.
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { jwtVerify, SignJWT } from "jose";
-import { toHex } from "../crypto/hmac";
+import { importHmacKey, toHex } from "../crypto/hmac";
 import { tokenFamilies, users } from "../db/schema";
 import type { Deps } from "./deps";
 import { recordEvent } from "./events";
@@ -40,14 +40,14 @@ async function signToken(deps: Deps, type: TokenType, userId: number, family: st
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt(iat)
     .setExpirationTime(exp)
-    .sign(deps.config.jwtSigningKey);
+    .sign(await importHmacKey(deps.config.jwtSigningKey));
 }
 
 /** Signature, algorithm (pinned), exp and claim shapes; null for anything else. No revocation check. */
 export async function decodeToken(deps: Deps, token: string, expected?: TokenType): Promise<TokenClaims | null> {
   if (typeof token !== "string" || token.length > 4096 || token.split(".").length !== 3) return null;
   try {
-    const { payload } = await jwtVerify(token, deps.config.jwtSigningKey, {
+    const { payload } = await jwtVerify(token, await importHmacKey(deps.config.jwtSigningKey), {
       algorithms: ["HS256"],
       currentDate: new Date(deps.now()),
       clockTolerance: deps.config.jwtLeeway,

@@ -1,0 +1,187 @@
+// Cookie-mode CSRF (contract §1.7, §2.1.6): GET csrf/, JWT_AUTH_COOKIE_USE_CSRF on cookie-authenticated
+// unsafe requests, JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED on every header-less one, the Origin check.
+import { describe, expect, it } from "vitest";
+import { call, newIdentity } from "./helpers";
+import { COOKIE_MODE, cookieHeader, cookieLogin, setCookies } from "./cookie-jar";
+
+const USE_CSRF = { ...COOKIE_MODE, JWT_AUTH_COOKIE_USE_CSRF: "true" };
+const ENFORCE = { ...COOKIE_MODE, JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: "true" };
+const FAILED = {
+  cookie: { detail: "CSRF Failed: CSRF cookie not set." },
+  missing: { detail: "CSRF Failed: CSRF token missing." },
+  incorrect: { detail: "CSRF Failed: CSRF token incorrect." },
+  origin: { detail: "CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins." },
+};
+
+interface Sent {
+  cookies: Record<string, string | undefined>;
+  csrf?: string;
+  origin?: string;
+  body?: unknown;
+  env: Record<string, string>;
+}
+
+/** One request with the given cookies, optional X-CSRFToken and Origin. */
+function send(method: string, path: string, { cookies, csrf, origin, body, env }: Sent) {
+  const headers: Record<string, string> = { cookie: cookieHeader(cookies) };
+  if (csrf !== undefined) headers["x-csrftoken"] = csrf;
+  if (origin !== undefined) headers.origin = origin;
+  return call(method, path, { headers, body, env });
+}
+
+/** A fresh csrftoken from GET csrf/. */
+async function csrfToken(env: Record<string, string> = {}): Promise<string> {
+  return setCookies(await call("GET", "/auth/csrf/", { env })).values.csrftoken!;
+}
+
+describe("GET csrf/", () => {
+  it("answers 200 with a csrftoken cookie, also when cookie mode is off", async () => {
+    const response = await call("GET", "/auth/csrf/");
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ detail: "CSRF cookie set." });
+    expect(setCookies(response).raw).toHaveLength(1);
+    expect(setCookies(response).lines.csrftoken).toMatch(/^csrftoken=[A-Za-z0-9]{32}; Max-Age=31449600; Path=\/; Secure; SameSite=Lax$/);
+    expect(await csrfToken()).not.toBe(setCookies(response).values.csrftoken);
+    expect((await call("HEAD", "/auth/csrf")).status).toBe(200);
+    expect((await call("POST", "/auth/csrf/")).status).toBe(405);
+  });
+
+  it("uses the JWT cookies' SameSite/Secure, CSRF_COOKIE_NAME and CSRF_COOKIE_DOMAIN", async () => {
+    const overrides = {
+      ...USE_CSRF,
+      JWT_AUTH_SAMESITE: "None",
+      CSRF_COOKIE_NAME: "xsrf",
+      CSRF_COOKIE_DOMAIN: "example.test",
+      JWT_AUTH_COOKIE_DOMAIN: "other.test",
+    };
+    const response = await call("GET", "/auth/csrf/", { env: overrides });
+    expect(setCookies(response).lines.xsrf).toMatch(/^xsrf=[A-Za-z0-9]{32}; Max-Age=31449600; Domain=example\.test; Path=\/; Secure; SameSite=None$/);
+    const insecure = await call("GET", "/auth/csrf/", { env: { JWT_AUTH_SECURE: "false", JWT_AUTH_SAMESITE: "Strict" } });
+    expect(setCookies(insecure).lines.csrftoken).toMatch(/; Path=\/; SameSite=Strict$/);
+  });
+});
+
+describe("JWT_AUTH_COOKIE_USE_CSRF=true", () => {
+  it("refuses a cookie-authenticated unsafe request with each failure body, and accepts a matching token", async () => {
+    const { cookies } = await cookieLogin(USE_CSRF);
+    const access = cookies["app-access"];
+    const csrf = cookies.csrftoken!;
+    const patch = (sent: Omit<Sent, "env" | "body">) => send("PATCH", "/auth/user/", { ...sent, body: { first_name: "Csrf" }, env: USE_CSRF });
+
+    const noCookie = await patch({ cookies: { "app-access": access }, csrf });
+    expect(noCookie.status).toBe(403);
+    expect(noCookie.body).toEqual(FAILED.cookie);
+    expect((await patch({ cookies: { "app-access": access, csrftoken: csrf } })).body).toEqual(FAILED.missing);
+    expect((await patch({ cookies: { "app-access": access, csrftoken: csrf }, csrf: "x".repeat(32) })).body).toEqual(FAILED.incorrect);
+    expect((await patch({ cookies: { "app-access": access, csrftoken: csrf }, csrf, origin: "https://evil.example" })).body).toEqual(FAILED.origin);
+
+    const ok = await patch({ cookies: { "app-access": access, csrftoken: csrf }, csrf });
+    expect(ok.status).toBe(200);
+    expect(ok.body.first_name).toBe("Csrf");
+    // The API's own origin (request URL or PUBLIC_BASE_URL) passes the Origin check.
+    expect((await patch({ cookies: { "app-access": access, csrftoken: csrf }, csrf, origin: "https://api.example.test" })).status).toBe(200);
+  });
+
+  it("trusts the origins in CSRF_TRUSTED_ORIGINS", async () => {
+    const overrides = { ...USE_CSRF, CSRF_TRUSTED_ORIGINS: "https://app.example.test" };
+    const { cookies } = await cookieLogin(overrides);
+    const sent = { cookies, csrf: cookies.csrftoken, body: {}, env: overrides };
+    expect((await send("PATCH", "/auth/user/", { ...sent, origin: "https://app.example.test" })).status).toBe(200);
+    expect((await send("PATCH", "/auth/user/", { ...sent, origin: "https://evil.example" })).body).toEqual(FAILED.origin);
+  });
+
+  it("accepts the csrfmiddlewaretoken form field instead of the header", async () => {
+    const { cookies } = await cookieLogin(USE_CSRF);
+    const response = await call("PATCH", "/auth/user/", {
+      as: "form",
+      body: { first_name: "Form", csrfmiddlewaretoken: cookies.csrftoken! },
+      headers: { cookie: cookieHeader(cookies) },
+      env: USE_CSRF,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.first_name).toBe("Form");
+  });
+
+  it("checks before the token: a garbage access cookie without CSRF gets 403, with CSRF the 401", async () => {
+    const csrf = await csrfToken(USE_CSRF);
+    const forged = await send("POST", "/auth/logout-all/", { cookies: { "app-access": "garbage" }, env: USE_CSRF });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toEqual(FAILED.cookie);
+    const honest = await send("POST", "/auth/logout-all/", { cookies: { "app-access": "garbage", csrftoken: csrf }, csrf, env: USE_CSRF });
+    expect(honest.status).toBe(401);
+  });
+
+  it("leaves safe methods, Bearer-authenticated requests and public endpoints alone", async () => {
+    const { cookies, login, username, password } = await cookieLogin(USE_CSRF);
+    expect((await send("GET", "/auth/user/", { cookies: { "app-access": cookies["app-access"] }, env: USE_CSRF })).status).toBe(200);
+    const bearer = await call("PATCH", "/auth/user/", { token: login.body.access, body: {}, headers: { cookie: cookieHeader(cookies) }, env: USE_CSRF });
+    expect(bearer.status).toBe(200);
+    // login/ and refresh/ authenticate nobody, so only ENFORCE_CSRF_ON_UNAUTHENTICATED checks them.
+    expect((await send("POST", "/auth/login/", { cookies, body: { username, password }, env: USE_CSRF })).status).toBe(200);
+    expect((await send("POST", "/auth/token/refresh/", { cookies: { "app-refresh": cookies["app-refresh"] }, env: USE_CSRF })).status).toBe(200);
+  });
+
+  it("logout/ checks when the access cookie comes along, not with the refresh cookie alone", async () => {
+    const first = await cookieLogin(USE_CSRF);
+    const forged = await send("POST", "/auth/logout/", { cookies: first.cookies, env: USE_CSRF });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toEqual(FAILED.missing);
+    expect((await send("POST", "/auth/logout/", { cookies: first.cookies, csrf: first.cookies.csrftoken, env: USE_CSRF })).status).toBe(200);
+    const second = await cookieLogin(USE_CSRF);
+    expect((await send("POST", "/auth/logout/", { cookies: { "app-refresh": second.cookies["app-refresh"] }, env: USE_CSRF })).status).toBe(200);
+  });
+});
+
+describe("JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED=true", () => {
+  it("checks login/, registration/ and refresh/ without an Authorization header", async () => {
+    const me = await cookieLogin(COOKIE_MODE);
+    const credentials = { username: me.username, password: me.password };
+    const login = await send("POST", "/auth/login/", { cookies: {}, body: credentials, env: ENFORCE });
+    expect(login.status).toBe(403);
+    expect(login.body).toEqual(FAILED.cookie);
+    const identity = newIdentity("enforce");
+    const registration = await send("POST", "/auth/registration/", {
+      cookies: {},
+      body: { username: identity.username, email: identity.email, password1: identity.password, password2: identity.password },
+      env: ENFORCE,
+    });
+    expect(registration.body).toEqual(FAILED.cookie);
+    const refresh = await send("POST", "/auth/token/refresh/", { cookies: { "app-refresh": me.cookies["app-refresh"] }, env: ENFORCE });
+    expect(refresh.status).toBe(403);
+
+    // The flow a frontend follows: GET csrf/ first, then echo the cookie in the header.
+    const csrf = await csrfToken(ENFORCE);
+    const ok = await send("POST", "/auth/login/", { cookies: { csrftoken: csrf }, csrf, body: credentials, env: ENFORCE });
+    expect(ok.status).toBe(200);
+    const next = setCookies(ok).values;
+    expect((await send("POST", "/auth/token/refresh/", { cookies: next, csrf: next.csrftoken, env: ENFORCE })).status).toBe(200);
+    expect((await send("POST", "/auth/login/", { cookies: { csrftoken: csrf }, csrf: "y".repeat(32), body: credentials, env: ENFORCE })).body).toEqual(FAILED.incorrect);
+    expect((await send("POST", "/auth/login/", { cookies: { csrftoken: csrf }, body: credentials, env: ENFORCE })).body).toEqual(FAILED.missing);
+    const evil = await send("POST", "/auth/login/", { cookies: { csrftoken: csrf }, csrf, origin: "https://evil.example", body: credentials, env: ENFORCE });
+    expect(evil.body).toEqual(FAILED.origin);
+  });
+
+  it("checks cookie-authenticated requests too, and skips requests with an Authorization header", async () => {
+    const me = await cookieLogin(COOKIE_MODE);
+    const patch = await send("PATCH", "/auth/user/", { cookies: { "app-access": me.cookies["app-access"] }, body: {}, env: ENFORCE });
+    expect(patch.body).toEqual(FAILED.cookie);
+    // Another scheme is no credential (§1.3): the cookie is, so the check still applies.
+    const otherScheme = await call("PATCH", "/auth/user/", {
+      body: {},
+      headers: { authorization: "Token abc", cookie: cookieHeader({ "app-access": me.cookies["app-access"] }) },
+      env: ENFORCE,
+    });
+    expect(otherScheme.body).toEqual(FAILED.cookie);
+    const bearer = await call("PATCH", "/auth/user/", { token: me.login.body.access, body: {}, env: ENFORCE });
+    expect(bearer.status).toBe(200);
+    const body = await call("POST", "/auth/token/refresh/", { body: { refresh: me.login.body.refresh }, headers: { authorization: "Bearer x" }, env: ENFORCE });
+    expect(body.status).toBe(200);
+  });
+
+  it("leaves safe methods, unknown paths and wrong methods alone", async () => {
+    expect((await call("GET", "/auth/csrf/", { env: ENFORCE })).status).toBe(200);
+    expect((await call("POST", "/auth/nowhere/", { body: {}, env: ENFORCE })).status).toBe(404);
+    expect((await call("DELETE", "/auth/login/", { env: ENFORCE })).status).toBe(405);
+    expect((await call("OPTIONS", "/auth/login/", { env: ENFORCE })).status).toBe(204);
+  });
+});
