@@ -64,6 +64,15 @@ export function helloScenarios() {
         return { method: "GET", path: "/" };
       },
     },
+    {
+      id: "hello.d1",
+      label: "GET /d1 (one trivial D1 query: the local storage floor)",
+      floor: "hello",
+      async prepare(t) {
+        expect(await call(t.base, "GET", "/d1"), 200, "GET /d1");
+        return { method: "GET", path: "/d1" };
+      },
+    },
   ];
 }
 

@@ -1,8 +1,9 @@
 // Access-token authentication (simplejwt semantics; Bearer header or, in cookie mode, the access cookie) plus the session check.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { prepared } from "../db/prepared";
 import { tokenFamilies, users } from "../db/schema";
-import type { Deps } from "../services/deps";
+import type { Database, Deps } from "../services/deps";
 import { decodeToken, type TokenClaims } from "../services/tokens";
 import type { AppEnv, Authenticated } from "./context";
 import { enforceCsrf, isUnsafeMethod } from "./csrf";
@@ -19,14 +20,18 @@ export function bearerToken(header: string | undefined): string | null {
   return parts[1]!;
 }
 
-/** Loads the user and the family's state in one D1 query. */
-async function loadUser(deps: Deps, claims: TokenClaims): Promise<Authenticated> {
-  const [row] = await deps.db
+const userWithFamily = (db: Database) =>
+  db
     .select({ user: users, familyRevokedAt: tokenFamilies.revokedAt, familyId: tokenFamilies.id })
     .from(users)
-    .leftJoin(tokenFamilies, eq(tokenFamilies.id, claims.fam))
-    .where(eq(users.id, Number(claims.user_id)))
-    .limit(1);
+    .leftJoin(tokenFamilies, eq(tokenFamilies.id, sql.placeholder("family")))
+    .where(eq(users.id, sql.placeholder("userId")))
+    .limit(1)
+    .prepare();
+
+/** Loads the user and the family's state in one D1 query. */
+async function loadUser(deps: Deps, claims: TokenClaims): Promise<Authenticated> {
+  const row = await prepared(deps.db, userWithFamily).get({ family: claims.fam, userId: Number(claims.user_id) });
   if (!row) throw authErrors.userNotFound();
   // Logout and revocation take effect at once instead of at access-token expiry.
   if (deps.config.accessTokenSessionCheck && (row.familyId === null || row.familyRevokedAt !== null)) {

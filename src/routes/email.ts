@@ -7,13 +7,13 @@ import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { enforceThrottle } from "../http/throttle";
-import { charField, emailField, validateBody, validBody } from "../http/validation";
+import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const changeBody = z.object({
+const changeBody = lazySchema(() => z.object({
   email: emailField(),
   password: charField({ trim: false, max: 128 }),
   verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
-});
+}));
 
 export function emailRoutes(app: Hono<AppEnv>): void {
   endpoint(app, "/email/change", {

@@ -7,13 +7,13 @@ import { setJwtCookies } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { tokenResponse } from "../http/shapes";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
-import { charField, emailField, validateBody, validBody } from "../http/validation";
+import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const loginBody = z.object({
+const loginBody = lazySchema(() => z.object({
   username: z.optional(charField({ allowBlank: true, max: 150 })),
   email: z.optional(emailField({ allowBlank: true })),
   password: charField({ trim: false, max: 128 }),
-});
+}));
 
 export function loginRoutes(app: Hono<AppEnv>): void {
   endpoint(app, "/login", {

@@ -7,9 +7,9 @@ import type { AppEnv } from "../http/context";
 import { detailError, tokenNotValid } from "../http/errors";
 import { expireJwtCookies, expireJwtCookiesOn401, presentedRefreshToken } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
-import { charField, validateBody, validBody } from "../http/validation";
+import { charField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const logoutBody = z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) });
+const logoutBody = lazySchema(() => z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) }));
 
 async function logout(c: Context<AppEnv>) {
   const { deps, caller } = c.var;

@@ -9,14 +9,14 @@ import { ApiError, notFound, tokenNotValid } from "../http/errors";
 import { escapeHtml, htmlPage, renderPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { throttleByIp } from "../http/throttle";
-import { charField, validateBody, validBody } from "../http/validation";
+import { charField, lazySchema, validBody, validateBody } from "../http/validation";
 
 export const CAPABILITY_COOKIE = "password_reset_access_token";
 
-const setNewBody = z.object({
+const setNewBody = lazySchema(() => z.object({
   new_password1: charField({ trim: false, max: 128 }),
   new_password2: charField({ trim: false, max: 128 }),
-});
+}));
 
 const cookiePath = (c: Context<AppEnv>) => `${c.var.deps.config.authPrefix}password/reset/`;
 

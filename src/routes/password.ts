@@ -7,28 +7,28 @@ import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { openResetLink } from "./password-link";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
-import { charField, emailField, validateBody, validBody } from "../http/validation";
+import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
 const passwordField = () => charField({ trim: false, max: 128 });
 const newPasswordAliases = { new_password1: "new_password", new_password2: "confirm_password" };
 
 // Like dj-rest-auth's serializer: a required field checked with the others when enabled, absent (ignored) when not.
-const changeBody = z.object({
+const changeBody = lazySchema(() => z.object({
   old_password: passwordField(),
   new_password1: passwordField(),
   new_password2: passwordField(),
-});
-const changeBodyWithoutOld = z.omit(changeBody, { old_password: true });
+}));
+const changeBodyWithoutOld = lazySchema(() => z.omit(changeBody(), { old_password: true }));
 /** What the handler receives in either configuration. */
-const changeInput = z.partial(changeBody, { old_password: true });
-const resetBody = z.object({ email: emailField() });
-const confirmBody = z.object({
+const changeInput = lazySchema(() => z.partial(changeBody(), { old_password: true }));
+const resetBody = lazySchema(() => z.object({ email: emailField() }));
+const confirmBody = lazySchema(() => z.object({
   uid: charField({ max: 64 }),
   token: charField({ max: 128 }),
   new_password1: passwordField(),
   new_password2: passwordField(),
-});
-const confirmPathBody = z.object({ new_password1: passwordField(), new_password2: passwordField() });
+}));
+const confirmPathBody = lazySchema(() => z.object({ new_password1: passwordField(), new_password2: passwordField() }));
 
 const RESET_DONE = { detail: "Password has been reset with the new password." };
 

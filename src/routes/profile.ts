@@ -5,10 +5,10 @@ import { getProfile, updateProfile } from "../services/profiles";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
-import { charField, validateBody, validBody } from "../http/validation";
+import { charField, lazySchema, validBody, validateBody } from "../http/validation";
 
 const text = (max: number) => z.optional(charField({ allowBlank: true, max }));
-const profileBody = z.object({
+const profileBody = lazySchema(() => z.object({
   country: text(100),
   profession: text(100),
   bio: text(2000),
@@ -16,7 +16,7 @@ const profileBody = z.object({
   profile_img: z.optional(
     charField({ allowBlank: true, max: 500 }).check(z.refine((value) => value === "" || isHttpUrl(value), "Enter a valid URL.")),
   ),
-});
+}));
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -11,9 +11,9 @@ import { htmlPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { tokenResponse } from "../http/shapes";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
-import { charField, emailField, validateBody, validBody } from "../http/validation";
+import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const registrationBody = z.object({
+const registrationBody = lazySchema(() => z.object({
   username: z.optional(charField({ max: 150 })),
   email: emailField(),
   password1: charField({ trim: false, max: 128 }),
@@ -21,13 +21,13 @@ const registrationBody = z.object({
   first_name: z.optional(charField({ allowBlank: true, max: 150 })),
   last_name: z.optional(charField({ allowBlank: true, max: 150 })),
   verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
-});
+}));
 // No max length: dj-rest-auth answers any wrong key, however long, with 404 (the body itself is capped at 64 KiB).
-const verifyBody = z.object({ key: charField() });
-const resendBody = z.object({
+const verifyBody = lazySchema(() => z.object({ key: charField() }));
+const resendBody = lazySchema(() => z.object({
   email: emailField(),
   verification_base_url: z.optional(z.nullable(charField({ allowBlank: true, max: 2000 }))),
-});
+}));
 
 const VERIFICATION_SENT = { detail: "Verification e-mail sent." };
 

@@ -8,9 +8,9 @@ import { notFound } from "../http/errors";
 import { expireJwtCookies, expireJwtCookiesOn401 } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { formatDateTime } from "../http/shapes";
-import { booleanField, validateBody, validBody } from "../http/validation";
+import { booleanField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const logoutAllBody = z.object({ keep_current: z.optional(booleanField()) });
+const logoutAllBody = lazySchema(() => z.object({ keep_current: z.optional(booleanField()) }));
 
 async function revoke(c: Context<AppEnv>) {
   const id = c.req.param("id") ?? "";

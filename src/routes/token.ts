@@ -8,10 +8,10 @@ import { presentedRefreshToken, setJwtCookies } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";
 import { refreshResponse } from "../http/shapes";
 import { throttleByIp } from "../http/throttle";
-import { charField, validateBody, validBody } from "../http/validation";
+import { charField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const refreshBody = z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) });
-const verifyBody = z.object({ token: charField({ trim: false }) });
+const refreshBody = lazySchema(() => z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) }));
+const verifyBody = lazySchema(() => z.object({ token: charField({ trim: false }) }));
 
 async function refresh(c: Context<AppEnv>) {
   const body = validBody(c, refreshBody);

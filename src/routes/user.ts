@@ -6,11 +6,11 @@ import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { userDetails } from "../http/shapes";
-import { charField, validateBody, validBody } from "../http/validation";
+import { charField, lazySchema, validBody, validateBody } from "../http/validation";
 
 const nameField = () => z.optional(charField({ allowBlank: true, max: 150 }));
-const putBody = z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() });
-const patchBody = z.object({ username: z.optional(charField({ max: 150 })), first_name: nameField(), last_name: nameField() });
+const putBody = lazySchema(() => z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() }));
+const patchBody = lazySchema(() => z.object({ username: z.optional(charField({ max: 150 })), first_name: nameField(), last_name: nameField() }));
 
 async function update(c: Context<AppEnv>) {
   const body = validBody(c, patchBody);

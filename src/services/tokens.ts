@@ -3,7 +3,8 @@ import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { jwtVerify, SignJWT } from "jose";
 import { importHmacKey, toHex } from "../crypto/hmac";
 import { tokenFamilies, users } from "../db/schema";
-import type { Deps } from "./deps";
+import { prepared } from "../db/prepared";
+import type { Database, Deps } from "./deps";
 import { recordEvent } from "./events";
 
 export type TokenType = "access" | "refresh";
@@ -187,6 +188,28 @@ async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshF
   return user?.isActive ? "invalid" : "no_active_account";
 }
 
+/** The check-and-set of rotation, prepared once per isolate (it runs on every refresh). */
+const rotateFamily = (db: Database) =>
+  db
+    .update(tokenFamilies)
+    .set({
+      currentJti: sql`${sql.placeholder("nextJti")}`,
+      lastUsedAt: sql`${sql.placeholder("now")}`,
+      expiresAt: sql`${sql.placeholder("expiresAt")}`,
+    })
+    .where(
+      and(
+        eq(tokenFamilies.id, sql.placeholder("family")),
+        eq(tokenFamilies.userId, sql.placeholder("userId")),
+        eq(tokenFamilies.currentJti, sql.placeholder("jti")),
+        isNull(tokenFamilies.revokedAt),
+        sql`${tokenFamilies.createdAt} > ${sql.placeholder("createdAfter")}`,
+        sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
+      ),
+    )
+    .returning({ id: tokenFamilies.id })
+    .prepare();
+
 /**
  * Rotates a refresh token: one atomic UPDATE ... WHERE current_jti = presented jti, so of two
  * concurrent requests with the same token exactly one wins; the loser is treated as reuse.
@@ -202,17 +225,16 @@ export async function rotateRefreshToken(
   const refreshExp = refreshExpiry(deps);
   const now = deps.now();
   const sessionLifetime = deps.config.sessionLifetime;
-  const rows = await deps.db
-    .update(tokenFamilies)
-    .set({ currentJti: nextJti, lastUsedAt: now, expiresAt: refreshExp * 1000 })
-    .where(
-      and(
-        isCurrentToken(claims),
-        sessionLifetime === null ? undefined : sql`${tokenFamilies.createdAt} > ${now - sessionLifetime * 1000}`,
-        sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
-      ),
-    )
-    .returning({ id: tokenFamilies.id });
+  const rows = await prepared(deps.db, rotateFamily).all({
+    nextJti,
+    now,
+    expiresAt: refreshExp * 1000,
+    family: claims.fam,
+    userId,
+    jti: claims.jti,
+    // Without SESSION_LIFETIME every family qualifies (created_at > -1).
+    createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
+  });
   if (rows.length === 0) return { ok: false, reason: await diagnoseFamily(deps, claims) };
   deps.defer(denylist(deps, claims, "rotated"));
   return { ok: true, userId, tokens: await signPair(deps, userId, claims.fam, nextJti, refreshExp) };
