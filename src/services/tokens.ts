@@ -265,16 +265,21 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
   return true;
 }
 
+const familyState = (db: Database) =>
+  db
+    .select({ revokedAt: tokenFamilies.revokedAt, currentJti: tokenFamilies.currentJti, userId: tokenFamilies.userId })
+    .from(tokenFamilies)
+    .where(eq(tokenFamilies.id, sql.placeholder("family")))
+    .limit(1)
+    .prepare();
+
 /** token/verify: any valid token; refresh tokens must be the family's current one, families alive. */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
   if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
   if (claims.token_type === "refresh" && (await deps.kv.get(denylistKey(claims.jti)))) return false;
-  const family = await deps.db.query.tokenFamilies.findFirst({
-    where: eq(tokenFamilies.id, claims.fam),
-    columns: { revokedAt: true, currentJti: true, userId: true },
-  });
+  const family = await prepared(deps.db, familyState).get({ family: claims.fam });
   if (!family || family.userId !== Number(claims.user_id)) return false;
   if (family.revokedAt !== null) return false;
   return claims.token_type === "access" || family.currentJti === claims.jti;
