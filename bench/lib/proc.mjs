@@ -52,10 +52,9 @@ export function cmdline(pid) {
   }
 }
 
-/** Socket inodes of TCP sockets in LISTEN state on `port` (IPv4 and IPv6). */
-function listenInodes(port) {
-  const hexPort = Number(port).toString(16).toUpperCase().padStart(4, "0");
-  const inodes = new Set();
+/** Every TCP socket in LISTEN state (IPv4 and IPv6), as { port, inode }. */
+function listeningSockets() {
+  const sockets = [];
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text;
     try {
@@ -65,12 +64,16 @@ function listenInodes(port) {
     }
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const [, local, , state] = f;
-      if (state === "0A" && local.endsWith(`:${hexPort}`)) inodes.add(f[9]);
+      if (f.length < 10 || f[3] !== "0A") continue;
+      sockets.push({ port: parseInt(f[1].split(":").pop(), 16), inode: f[9] });
     }
   }
-  return inodes;
+  return sockets;
+}
+
+/** Socket inodes of TCP sockets in LISTEN state on `port`. */
+function listenInodes(port) {
+  return new Set(listeningSockets().filter((s) => s.port === Number(port)).map((s) => s.inode));
 }
 
 /** Ports that `pid` is listening on (TCP). */
@@ -88,20 +91,7 @@ export function listeningPorts(pid) {
   } catch {
     return [];
   }
-  const ports = new Set();
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10 || f[3] !== "0A" || !inodes.has(f[9])) continue;
-      ports.add(parseInt(f[1].split(":").pop(), 16));
-    }
-  }
+  const ports = new Set(listeningSockets().filter((s) => inodes.has(s.inode)).map((s) => s.port));
   return [...ports].sort((a, b) => a - b);
 }
 
