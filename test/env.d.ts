@@ -6,3 +6,8 @@ declare namespace Cloudflare {
     [key: string]: unknown;
   }
 }
+
+declare module "*?raw" {
+  const content: string;
+  export default content;
+}

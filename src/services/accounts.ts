@@ -1,14 +1,15 @@
 // Accounts: registration, login and profile edits of the user record.
 import { eq, sql } from "drizzle-orm";
 import { getHashIterations, hashPassword, isUsablePassword, verifyAgainstDummy, verifyPassword } from "../crypto/pbkdf2";
-import { profiles, type User, users } from "../db/schema";
-import type { Deps } from "./deps";
+import { prepared } from "../db/prepared";
+import { commonPasswords, profiles, type User, users } from "../db/schema";
+import type { Database, Deps } from "./deps";
 import { InvalidInput, invalid, isUniqueViolation, type FieldErrors } from "./errors";
 import { recordEvent } from "./events";
 import { confirmationUrl, encodeUid, makeConfirmationKey, makeResetToken, resetUrl } from "./links";
 import { sendMail } from "./mail";
 import { accountExistsMail, confirmationMail } from "./mail-templates";
-import { validatePassword } from "./password-validation";
+import { normalizeForCommonCheck, validatePassword } from "./password-validation";
 import { prepareNewFamily, type TokenPair } from "./tokens";
 
 export const USERNAME_TAKEN = "A user with that username already exists.";
@@ -50,11 +51,27 @@ async function generateUsername(deps: Deps, email: string): Promise<string> {
   return `${base}${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export function passwordErrors(deps: Deps, password: string, user: Partial<Pick<User, "username" | "email" | "firstName" | "lastName">>): string[] {
+const commonPasswordLookup = (db: Database) =>
+  db
+    .select({ password: commonPasswords.password })
+    .from(commonPasswords)
+    .where(eq(commonPasswords.password, sql.placeholder("password")))
+    .limit(1)
+    .prepare();
+
+/** Django's validators with our settings; the common-password list is one indexed D1 lookup. */
+export async function passwordErrors(
+  deps: Deps,
+  password: string,
+  user: Partial<Pick<User, "username" | "email" | "firstName" | "lastName">>,
+): Promise<string[]> {
+  const { passwordMinLength, passwordValidators } = deps.config;
+  const normalized = normalizeForCommonCheck(password);
+  const common = passwordValidators.includes("common") && (await prepared(deps.db, commonPasswordLookup).get({ password: normalized })) !== undefined;
   return validatePassword(
     password,
     { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName },
-    { minLength: deps.config.passwordMinLength, validators: deps.config.passwordValidators },
+    { minLength: passwordMinLength, validators: passwordValidators, isCommon: (value) => common && value === normalized },
   );
 }
 
@@ -93,14 +110,14 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
   const hideTakenEmail = config.registrationPreventEnumeration;
   if (existingOwner && !hideTakenEmail) add("email", EMAIL_TAKEN_AT_SIGNUP);
   // Field-level strength check runs without the user, as allauth's clean_password(password) does.
-  const strength = passwordErrors(deps, input.password1, {}).filter((message) => !message.startsWith("The password is too similar"));
+  const strength = (await passwordErrors(deps, input.password1, {})).filter((message) => !message.startsWith("The password is too similar"));
   if (strength.length) errors.password1 = strength;
   if (Object.keys(errors).length) throw new InvalidInput(errors);
 
   if (input.password1 !== input.password2) throw invalid("non_field_errors", "The two password fields didn't match.");
   username ??= await generateUsername(deps, input.email);
   const draft = { username, email: input.email, firstName: input.first_name ?? "", lastName: input.last_name ?? "" };
-  const similarity = passwordErrors(deps, input.password1, draft);
+  const similarity = await passwordErrors(deps, input.password1, draft);
   if (similarity.length) throw new InvalidInput({ non_field_errors: similarity });
 
   if (existingOwner) {

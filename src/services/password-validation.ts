@@ -1,6 +1,5 @@
 // Django's four default password validators, ported with their exact English messages.
 
-import { getCommonPasswords } from "../data/common-passwords";
 
 /** The validators of Django's default AUTH_PASSWORD_VALIDATORS, by short name. */
 export type PasswordValidatorName = "similarity" | "min_length" | "common" | "numeric";
@@ -31,6 +30,16 @@ export interface PasswordValidationOptions {
   minLength: number;
   /** Validators to run, in order; messages come back in this order. */
   validators: readonly PasswordValidatorName[];
+  /**
+   * Whether a password, already normalized by `normalizeForCommonCheck`, is on the common list.
+   * The list lives in D1, so callers look it up first (see accounts.passwordErrors).
+   */
+  isCommon: (normalized: string) => boolean;
+}
+
+/** CommonPasswordValidator's comparison key: lower-cased, then Python's str.strip(). */
+export function normalizeForCommonCheck(password: string): string {
+  return password.toLowerCase().replace(PYTHON_STRIP, "");
 }
 
 /** UserAttributeSimilarityValidator's default max_similarity. */
@@ -97,7 +106,7 @@ function checkOne(
   name: PasswordValidatorName,
   password: string,
   user: PasswordUserAttributes,
-  minLength: number,
+  { minLength, isCommon }: PasswordValidationOptions,
 ): PasswordProblem | null {
   switch (name) {
     case "similarity": {
@@ -115,7 +124,7 @@ function checkOne(
             message: `This password is too short. It must contain at least ${minLength} character${minLength === 1 ? "" : "s"}.`,
           };
     case "common":
-      return getCommonPasswords().has(password.toLowerCase().replace(PYTHON_STRIP, ""))
+      return isCommon(normalizeForCommonCheck(password))
         ? { code: "password_too_common", message: "This password is too common." }
         : null;
     case "numeric":
@@ -137,7 +146,7 @@ export function findPasswordProblems(
 ): PasswordProblem[] {
   const problems: PasswordProblem[] = [];
   for (const name of options.validators) {
-    const problem = checkOne(name, password, user, options.minLength);
+    const problem = checkOne(name, password, user, options);
     if (problem) problems.push(problem);
   }
   return problems;

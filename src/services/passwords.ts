@@ -19,9 +19,9 @@ export interface NewPasswordInput {
 }
 
 /** SetPasswordForm.clean_new_password2: mismatch first, then strength against the user. */
-function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput): void {
+async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput): Promise<void> {
   if (input.new_password1 !== input.new_password2) throw invalid("new_password2", MISMATCH);
-  const problems = passwordErrors(deps, input.new_password2, user);
+  const problems = await passwordErrors(deps, input.new_password2, user);
   if (problems.length) throw new InvalidInput({ new_password2: problems });
 }
 
@@ -56,7 +56,7 @@ export async function changePassword(deps: Deps, user: User, currentFamily: stri
       throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
     }
   }
-  checkNewPassword(deps, user, input);
+  await checkNewPassword(deps, user, input);
   const keep = deps.config.logoutOnPasswordChange ? null : currentFamily;
   if (!(await storeNewPassword(deps, user, input.new_password1, keep, false))) {
     throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
@@ -85,7 +85,7 @@ export interface ResetConfirmInput extends NewPasswordInput {
  * before the write; it returns false when the credential was already used (a lost race).
  */
 export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
-  checkNewPassword(deps, user, input);
+  await checkNewPassword(deps, user, input);
   if (claim && !(await claim())) return false;
   if (!(await storeNewPassword(deps, user, input.new_password1, null, true))) return false;
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
