@@ -1,4 +1,7 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
+import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
+
+export { ConfigError };
 
 /** Bindings and raw string vars as the Workers runtime hands them to `fetch`. */
 export interface Bindings {
@@ -115,10 +118,6 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
 }
 
-/** Thrown when a setting is missing or invalid; the message names the setting. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 const DEV_SECRET_PREFIX = "dev-insecure-";
 /** Prefix `scripts/dev.mjs` writes into .dev.vars; production refuses it. */
@@ -147,106 +146,6 @@ export function parseThrottleRate(value: string | null): ThrottleRate {
   return { limit: Number(match[1]), periodSeconds: multiplier * PERIODS[match[3]!]! };
 }
 
-function readString(env: Bindings, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== "string") return JSON.stringify(raw);
-  return raw;
-}
-
-/** A value parser: returns the parsed value or throws a message (without the setting's name). */
-type Parser<T> = (raw: string) => T;
-
-class Invalid extends Error {}
-
-function option<T>(env: Bindings, name: string, parse: Parser<T>, fallback: T): T {
-  const raw = readString(env, name);
-  if (raw === undefined || raw === "") return fallback;
-  try {
-    return parse(raw);
-  } catch (error) {
-    const reason = error instanceof Invalid ? error.message : "invalid value";
-    throw new ConfigError(`${name}: ${reason} (got "${raw}")`);
-  }
-}
-
-const bool: Parser<boolean> = (raw) => {
-  if (raw === "true" || raw === "1") return true;
-  if (raw === "false" || raw === "0") return false;
-  throw new Invalid("must be true or false");
-};
-
-const int =
-  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
-  (raw) => {
-    if (!/^\d+$/.test(raw)) throw new Invalid("must be a whole number");
-    const value = Number(raw);
-    if (value < min) throw new Invalid(`must be at least ${min}`);
-    if (value > max) throw new Invalid(`must be at most ${max}`);
-    return value;
-  };
-
-const oneOf =
-  <T extends string>(...values: T[]): Parser<T> =>
-  (raw) => {
-    if (!(values as string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(", ")}`);
-    return raw as T;
-  };
-
-const pattern =
-  (regex: RegExp, message: string): Parser<string> =>
-  (raw) => {
-    if (!regex.test(raw)) throw new Invalid(message);
-    return raw;
-  };
-
-const text: Parser<string> = (raw) => raw;
-
-/** A JSON array of strings, or a comma-separated list; each item checked by `item`. */
-const list =
-  <T>(item: Parser<T>): Parser<T[]> =>
-  (raw) => {
-    let items: unknown;
-    if (raw.trim().startsWith("[")) {
-      try {
-        items = JSON.parse(raw);
-      } catch {
-        throw new Invalid("must be a JSON array of strings");
-      }
-      if (!Array.isArray(items) || !items.every((entry) => typeof entry === "string")) {
-        throw new Invalid("must be a JSON array of strings");
-      }
-    } else {
-      items = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
-    }
-    return (items as string[]).map(item);
-  };
-
-const absoluteUrl: Parser<string> = (raw) => {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === "https:" || url.protocol === "http:") return raw;
-  } catch {
-    // reported below
-  }
-  throw new Invalid("must be an absolute http(s) URL");
-};
-
-const origin: Parser<string> = (raw) => {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === "https:" || url.protocol === "http:") return url.origin;
-  } catch {
-    // reported below
-  }
-  throw new Invalid(`"${raw}" is not an http(s) origin`);
-};
-
-// RFC 6265 cookie-name token characters; attribute values must not break out of the header line.
-const cookieName = pattern(/^[\w!#$%&'*.^`|~+-]+$/, "must be a cookie name");
-const cookiePath = pattern(/^\/[^;,\s]*$/, "must be a path starting with /");
-const cookieDomain = pattern(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a domain like example.com");
-/** Browsers cap cookie lifetimes at 400 days; Hono refuses to write longer ones. */
 const MAX_COOKIE_SECONDS = 400 * 86_400;
 
 function parseJwtCookieConfig(env: Bindings, lifetimes: { access: number; refresh: number }, csrfCookieName: string): JwtCookieConfig {
