@@ -241,7 +241,13 @@ export function parseConfig(env: Bindings): Config {
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
   if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
 
-  if (option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", text, "Lax") === "None" && !option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true)) {
+  const passwordResetCookie = {
+    httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
+    secure: option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true),
+    sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", oneOf<SameSite>("Lax", "Strict", "None"), "Lax"),
+    maxAge: option(env, "PASSWORD_RESET_COOKIE_MAX_AGE", int(60, 86_400), 3600),
+  };
+  if (passwordResetCookie.sameSite === "None" && !passwordResetCookie.secure) {
     throw new ConfigError("PASSWORD_RESET_COOKIE_SAME_SITE: None requires PASSWORD_RESET_COOKIE_SECURE=true");
   }
 
@@ -291,12 +297,7 @@ export function parseConfig(env: Bindings): Config {
     passwordResetTimeout: option(env, "PASSWORD_RESET_TIMEOUT", int(60), 259_200),
     passwordResetConfirmUrl: option<string | null>(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl, null),
     passwordResetRedirect: option<string | null>(env, "PASSWORD_RESET_REDIRECT", absoluteUrl, null),
-    passwordResetCookie: {
-      httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
-      secure: option(env, "PASSWORD_RESET_COOKIE_SECURE", bool, true),
-      sameSite: option(env, "PASSWORD_RESET_COOKIE_SAME_SITE", oneOf<SameSite>("Lax", "Strict", "None"), "Lax"),
-      maxAge: option(env, "PASSWORD_RESET_COOKIE_MAX_AGE", int(60, 86_400), 3600),
-    },
+    passwordResetCookie,
     passwordResetCookieCsrf: option(env, "PASSWORD_RESET_COOKIE_CSRF", bool, true),
     csrfCookieName,
     jwtCookie: parseJwtCookieConfig(env, { access: accessTokenLifetime, refresh: refreshTokenLifetime }, csrfCookieName),

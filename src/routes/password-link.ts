@@ -1,7 +1,6 @@
 // The jwt-allauth reset link flow: GET confirm link -> capability cookie -> form -> POST set-new/.
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import * as z from "zod/mini";
 import { isLiveCapability, issueResetCapability, resetWithCapability } from "../services/reset-capability";
 import type { AppEnv } from "../http/context";
 import { enforceCsrf, issueCsrfCookie } from "../http/csrf";
@@ -9,14 +8,11 @@ import { ApiError, notFound, tokenNotValid } from "../http/errors";
 import { escapeHtml, htmlPage, renderPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { throttleByIp } from "../http/throttle";
-import { charField, lazySchema, validBody, validateBody } from "../http/validation";
+import { validBody, validateBody } from "../http/validation";
+import { newPasswordAliases, newPasswordBody, RESET_DONE } from "./password-fields";
 
 export const CAPABILITY_COOKIE = "password_reset_access_token";
 
-const setNewBody = lazySchema(() => z.object({
-  new_password1: charField({ trim: false, max: 128 }),
-  new_password2: charField({ trim: false, max: 128 }),
-}));
 
 const cookiePath = (c: Context<AppEnv>) => `${c.var.deps.config.authPrefix}password/reset/`;
 
@@ -57,9 +53,9 @@ async function requireCapabilityCookie(c: Context<AppEnv>, next: () => Promise<v
 
 async function setNewPassword(c: Context<AppEnv>) {
   const capability = getCookie(c, CAPABILITY_COOKIE)!;
-  if (!(await resetWithCapability(c.var.deps, capability, validBody(c, setNewBody)))) throw tokenNotValid();
+  if (!(await resetWithCapability(c.var.deps, capability, validBody(c, newPasswordBody)))) throw tokenNotValid();
   deleteCookie(c, CAPABILITY_COOKIE, { path: cookiePath(c), secure: c.var.deps.config.passwordResetCookie.secure });
-  return c.json({ detail: "Password has been reset with the new password." }, 200);
+  return c.json(RESET_DONE, 200);
 }
 
 /** The built-in form, used when no PASSWORD_RESET_REDIRECT frontend is configured. */
@@ -87,7 +83,7 @@ export function passwordLinkRoutes(app: Hono<AppEnv>): void {
     POST: [
       throttleByIp("confirm"),
       requireCapabilityCookie,
-      validateBody(setNewBody, { aliases: { new_password1: "new_password", new_password2: "confirm_password" } }),
+      validateBody(newPasswordBody, { aliases: newPasswordAliases }),
       setNewPassword,
     ],
   });

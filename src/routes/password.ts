@@ -6,11 +6,10 @@ import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { openResetLink } from "./password-link";
+import { newPasswordAliases, newPasswordBody, passwordField, RESET_DONE } from "./password-fields";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const passwordField = () => charField({ trim: false, max: 128 });
-const newPasswordAliases = { new_password1: "new_password", new_password2: "confirm_password" };
 
 // Like dj-rest-auth's serializer: a required field checked with the others when enabled, absent (ignored) when not.
 const changeBody = lazySchema(() => z.object({
@@ -28,9 +27,6 @@ const confirmBody = lazySchema(() => z.object({
   new_password1: passwordField(),
   new_password2: passwordField(),
 }));
-const confirmPathBody = lazySchema(() => z.object({ new_password1: passwordField(), new_password2: passwordField() }));
-
-const RESET_DONE = { detail: "Password has been reset with the new password." };
 
 async function change(c: Context<AppEnv>) {
   const { user, claims } = c.var.auth;
@@ -78,9 +74,9 @@ export function passwordRoutes(app: Hono<AppEnv>): void {
     GET: [throttleByIp("confirm"), openResetLink],
     POST: [
       throttleByIp("confirm"),
-      validateBody(confirmPathBody, { aliases: newPasswordAliases }),
+      validateBody(newPasswordBody, { aliases: newPasswordAliases }),
       async (c) => {
-        const body = validBody(c, confirmPathBody);
+        const body = validBody(c, newPasswordBody);
         await confirmPasswordReset(c.var.deps, { ...body, uid: c.req.param("uid")!, token: c.req.param("token")! });
         return c.json(RESET_DONE, 200);
       },

@@ -59,20 +59,23 @@ const commonPasswordLookup = (db: Database) =>
     .limit(1)
     .prepare();
 
-/** Django's validators with our settings; the common-password list is one indexed D1 lookup. */
-export async function passwordErrors(
-  deps: Deps,
-  password: string,
-  user: Partial<Pick<User, "username" | "email" | "firstName" | "lastName">>,
-): Promise<string[]> {
+type PasswordUser = Partial<Pick<User, "username" | "email" | "firstName" | "lastName">>;
+
+/**
+ * Django's validators with our settings, for one password against any user: the common-password
+ * list (one indexed D1 lookup) is consulted once, however many users the result is checked against.
+ */
+export async function passwordChecker(deps: Deps, password: string): Promise<(user: PasswordUser) => string[]> {
   const { passwordMinLength, passwordValidators } = deps.config;
   const normalized = normalizeForCommonCheck(password);
   const common = passwordValidators.includes("common") && (await prepared(deps.db, commonPasswordLookup).get({ password: normalized })) !== undefined;
-  return validatePassword(
-    password,
-    { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName },
-    { minLength: passwordMinLength, validators: passwordValidators, isCommon: (value) => common && value === normalized },
-  );
+  const options = { minLength: passwordMinLength, validators: passwordValidators, isCommon: (value: string) => common && value === normalized };
+  return (user) =>
+    validatePassword(password, { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName }, options);
+}
+
+export async function passwordErrors(deps: Deps, password: string, user: PasswordUser): Promise<string[]> {
+  return (await passwordChecker(deps, password))(user);
 }
 
 /** Sends the confirmation mail for `email` (the primary address or a pending new one). */
@@ -109,15 +112,16 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
   const existingOwner = await findUserByEmail(deps, input.email);
   const hideTakenEmail = config.registrationPreventEnumeration;
   if (existingOwner && !hideTakenEmail) add("email", EMAIL_TAKEN_AT_SIGNUP);
-  // Field-level strength check runs without the user, as allauth's clean_password(password) does.
-  const strength = (await passwordErrors(deps, input.password1, {})).filter((message) => !message.startsWith("The password is too similar"));
+  // Field-level strength check runs without the user (so no similarity), as allauth's clean_password(password) does.
+  const checkPassword = await passwordChecker(deps, input.password1);
+  const strength = checkPassword({});
   if (strength.length) errors.password1 = strength;
   if (Object.keys(errors).length) throw new InvalidInput(errors);
 
   if (input.password1 !== input.password2) throw invalid("non_field_errors", "The two password fields didn't match.");
   username ??= await generateUsername(deps, input.email);
   const draft = { username, email: input.email, firstName: input.first_name ?? "", lastName: input.last_name ?? "" };
-  const similarity = await passwordErrors(deps, input.password1, draft);
+  const similarity = checkPassword(draft);
   if (similarity.length) throw new InvalidInput({ non_field_errors: similarity });
 
   if (existingOwner) {

@@ -155,15 +155,20 @@ async function checkRefreshToken(deps: Deps, token: string): Promise<TokenClaims
   return listed ? null : claims;
 }
 
-/** The check of every check-and-set: the presented token is its live family's current one. */
-function isCurrentToken(claims: TokenClaims) {
-  return and(
-    eq(tokenFamilies.id, claims.fam),
-    eq(tokenFamilies.userId, Number(claims.user_id)),
-    eq(tokenFamilies.currentJti, claims.jti),
+/**
+ * The check of every check-and-set: the presented token (placeholders `family`, `userId`, `jti`)
+ * is its live family's current one.
+ */
+const presentedTokenIsCurrent = () =>
+  and(
+    eq(tokenFamilies.id, sql.placeholder("family")),
+    eq(tokenFamilies.userId, sql.placeholder("userId")),
+    eq(tokenFamilies.currentJti, sql.placeholder("jti")),
     isNull(tokenFamilies.revokedAt),
   );
-}
+
+/** The placeholder values of presentedTokenIsCurrent for `claims`. */
+const presented = (claims: TokenClaims) => ({ family: claims.fam, userId: Number(claims.user_id), jti: claims.jti });
 
 /** Why a check-and-set on the family failed (slow path only). */
 async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshFailure> {
@@ -199,10 +204,7 @@ const rotateFamily = (db: Database) =>
     })
     .where(
       and(
-        eq(tokenFamilies.id, sql.placeholder("family")),
-        eq(tokenFamilies.userId, sql.placeholder("userId")),
-        eq(tokenFamilies.currentJti, sql.placeholder("jti")),
-        isNull(tokenFamilies.revokedAt),
+        presentedTokenIsCurrent(),
         sql`${tokenFamilies.createdAt} > ${sql.placeholder("createdAfter")}`,
         sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
       ),
@@ -229,9 +231,7 @@ export async function rotateRefreshToken(
     nextJti,
     now,
     expiresAt: refreshExp * 1000,
-    family: claims.fam,
-    userId,
-    jti: claims.jti,
+    ...presented(claims),
     // Without SESSION_LIFETIME every family qualifies (created_at > -1).
     createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
   });
@@ -239,6 +239,14 @@ export async function rotateRefreshToken(
   deps.defer(denylist(deps, claims, "rotated"));
   return { ok: true, userId, tokens: await signPair(deps, userId, claims.fam, nextJti, refreshExp) };
 }
+
+const revokeForLogout = (db: Database) =>
+  db
+    .update(tokenFamilies)
+    .set({ revokedAt: sql`${sql.placeholder("now")}`, revokedReason: "logout" })
+    .where(presentedTokenIsCurrent())
+    .returning({ id: tokenFamilies.id })
+    .prepare();
 
 /**
  * Logout with a refresh token: denylists it and revokes its family. `bearerUserId` (when a valid
@@ -249,13 +257,7 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
   if (!claims) return false;
   const userId = Number(claims.user_id);
   if (bearerUserId !== null && bearerUserId !== userId) return false;
-  const rows = await deps.db
-    .update(tokenFamilies)
-    .set({ revokedAt: deps.now(), revokedReason: "logout" })
-    .where(
-      isCurrentToken(claims),
-    )
-    .returning({ id: tokenFamilies.id });
+  const rows = await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
   if (rows.length === 0) {
     await diagnoseFamily(deps, claims);
     return false;
