@@ -64,6 +64,11 @@ export interface Config {
   refreshTokenLifetime: number;
   /** Absolute family lifetime in seconds, or null (default) for none. */
   sessionLifetime: number | null;
+  /**
+   * REFRESH_REUSE_INTERVAL: seconds during which the family's previous refresh token still gets the
+   * current pair (overlapping refreshes of one SPA). Default 10; 0 = strict (only the first wins).
+   */
+  refreshReuseInterval: number;
   jwtSigningKey: Uint8Array;
   /** Allowed clock skew in seconds when verifying tokens. Default 0. */
   jwtLeeway: number;
@@ -72,6 +77,8 @@ export interface Config {
   oldPasswordFieldEnabled: boolean;
   logoutOnPasswordChange: boolean;
   emailVerification: "mandatory" | "optional" | "none";
+  /** ACCOUNT_EMAIL_REQUIRED: e-mail needed at registration. Default true with mandatory verification, else false. */
+  emailRequired: boolean;
   loginMethods: ReadonlyArray<"username" | "email">;
   usernameRequired: boolean;
   usernameMinLength: number;
@@ -256,6 +263,10 @@ export function parseConfig(env: Bindings): Config {
   if (registrationPreventEnumeration && emailVerification !== "mandatory") {
     throw new ConfigError("REGISTRATION_PREVENT_ENUMERATION: only valid with ACCOUNT_EMAIL_VERIFICATION=mandatory");
   }
+  const emailRequired = option(env, "ACCOUNT_EMAIL_REQUIRED", bool, emailVerification === "mandatory");
+  if (!emailRequired && emailVerification === "mandatory") {
+    throw new ConfigError("ACCOUNT_EMAIL_REQUIRED: cannot be false with ACCOUNT_EMAIL_VERIFICATION=mandatory");
+  }
 
   const loginMethods = option(env, "ACCOUNT_LOGIN_METHODS", list(oneOf<"username" | "email">("username", "email")), [
     "username" as const,
@@ -276,12 +287,14 @@ export function parseConfig(env: Bindings): Config {
     accessTokenLifetime,
     refreshTokenLifetime,
     sessionLifetime: option<number | null>(env, "SESSION_LIFETIME", int(1), null),
+    refreshReuseInterval: option(env, "REFRESH_REUSE_INTERVAL", int(0, 3600), 10),
     jwtSigningKey: new TextEncoder().encode(signingKey),
     jwtLeeway: option(env, "JWT_LEEWAY", int(0, 3600), 0),
     accessTokenSessionCheck: option(env, "ACCESS_TOKEN_SESSION_CHECK", bool, true),
     oldPasswordFieldEnabled: option(env, "OLD_PASSWORD_FIELD_ENABLED", bool, true),
     logoutOnPasswordChange: option(env, "LOGOUT_ON_PASSWORD_CHANGE", bool, false),
     emailVerification,
+    emailRequired,
     loginMethods,
     usernameRequired: option(env, "ACCOUNT_USERNAME_REQUIRED", bool, true),
     usernameMinLength: option(env, "ACCOUNT_USERNAME_MIN_LENGTH", int(1, 150), 1),

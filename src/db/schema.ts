@@ -8,6 +8,7 @@ export const users = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     username: text("username").notNull(),
+    /** "" = no address (ACCOUNT_EMAIL_REQUIRED=false), as Django stores a blank EmailField. */
     email: text("email").notNull(),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     /** Django layout `pbkdf2_sha256$iter$salt$hash`, or `!...` for an unusable password. */
@@ -23,7 +24,8 @@ export const users = sqliteTable(
   (t) => [
     // Case-insensitive uniqueness is enforced by the database, so two racing requests cannot both win.
     uniqueIndex("users_username_lower").on(sql`lower(${t.username})`),
-    uniqueIndex("users_email_lower").on(sql`lower(${t.email})`),
+    // Partial: any number of accounts may have no address ("").
+    uniqueIndex("users_email_lower").on(sql`lower(${t.email})`).where(sql`${t.email} <> ''`),
   ],
 );
 
@@ -49,6 +51,12 @@ export const tokenFamilies = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** jti of the only refresh token of the family that may still be used; the rotation check-and-set compares it. */
     currentJti: text("current_jti").notNull(),
+    /**
+     * The refresh token current_jti replaced, and when (ms): within REFRESH_REUSE_INTERVAL it still gets
+     * the current pair instead of counting as reuse. Kept in D1 so the answer never waits for KV.
+     */
+    previousJti: text("previous_jti"),
+    rotatedAt: integer("rotated_at"),
     createdAt: integer("created_at").notNull(),
     lastUsedAt: integer("last_used_at").notNull(),
     /** exp of the current refresh token (ms): after it the family is dead without being revoked. */
