@@ -1,11 +1,16 @@
-// Reuse detection: a rotated refresh token coming back ends its whole family (contract §1.4).
+// Reuse detection: a rotated refresh token coming back after the reuse interval, or an older ancestor
+// at any time, ends its whole family (contract §1.4). The interval itself: refresh.reuse-interval.test.ts.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, eventsOf, jwtPayload, loggedIn } from "./helpers";
+import { call, clock, eventsOf, jwtPayload, loggedIn } from "./helpers";
+
+/** Just past the default REFRESH_REUSE_INTERVAL (10 s): the previous token is reuse from here on. */
+const pastInterval = () => clock.advance(11);
 
 const INVALID = { detail: "Token is invalid or expired", code: "token_not_valid" };
 
-const refresh = (token: string, path = "/auth/token/refresh/") => call("POST", path, { body: { refresh: token } });
+const refresh = (token: string, path = "/auth/token/refresh/", env?: Record<string, string>) =>
+  call("POST", path, { body: { refresh: token }, env });
 const whoAmI = (access: string) => call("GET", "/auth/user/", { token: access });
 
 async function familyRow(fam: string) {
@@ -18,7 +23,7 @@ async function loginAgain(me: { username: string; password: string }) {
   return { access: response.body.access as string, refresh: response.body.refresh as string };
 }
 
-describe("replaying a rotated refresh token", () => {
+describe("replaying a rotated refresh token after the reuse interval", () => {
   it("answers 401 and revokes the whole family at once", async () => {
     const me = await loggedIn("replay");
     const first = await refresh(me.refresh);
@@ -44,6 +49,7 @@ describe("replaying a rotated refresh token", () => {
     const me = await loggedIn("replay");
     const fam = jwtPayload(me.refresh).fam;
     await refresh(me.refresh);
+    pastInterval();
     await refresh(me.refresh);
     // Further replays into the revoked family are refused without another event.
     await refresh(me.refresh);
@@ -55,11 +61,13 @@ describe("replaying a rotated refresh token", () => {
   it("is detected through the refresh/ alias and through logout/", async () => {
     const viaAlias = await loggedIn("replay");
     const rotated = await refresh(viaAlias.refresh, "/auth/refresh/");
+    pastInterval();
     expect((await refresh(viaAlias.refresh, "/auth/refresh/")).body).toEqual(INVALID);
     expect((await refresh(rotated.body.refresh)).status).toBe(401);
 
     const viaLogout = await loggedIn("replay");
     const next = await refresh(viaLogout.refresh);
+    pastInterval();
     const logout = await call("POST", "/auth/logout/", { body: { refresh: viaLogout.refresh } });
     expect(logout.status).toBe(401);
     expect(logout.body).toEqual(INVALID);
@@ -74,6 +82,7 @@ describe("replaying a rotated refresh token", () => {
     const key = `denylist:${jwtPayload(me.refresh).jti}`;
     expect(await env.TOKENS_KV.get(key)).toBe("rotated");
     await env.TOKENS_KV.delete(key);
+    pastInterval();
 
     const replay = await refresh(me.refresh);
     expect(replay.status).toBe(401);
@@ -95,6 +104,7 @@ describe("replaying a rotated refresh token", () => {
     const me = await loggedIn("replay");
     const laptop = await loginAgain(me);
     await refresh(me.refresh);
+    pastInterval();
     expect((await refresh(me.refresh)).status).toBe(401);
 
     expect((await whoAmI(laptop.access)).status).toBe(200);
@@ -107,6 +117,7 @@ describe("replaying a rotated refresh token", () => {
   it("keeps answering 401 to further replays; the family stays revoked", async () => {
     const me = await loggedIn("replay");
     const next = await refresh(me.refresh);
+    pastInterval();
     for (let i = 0; i < 3; i++) expect((await refresh(me.refresh)).body).toEqual(INVALID);
     expect((await refresh(next.body.refresh)).body).toEqual(INVALID);
     expect((await familyRow(jwtPayload(me.refresh).fam))!.revoked_reason).toBe("reuse");
@@ -114,10 +125,12 @@ describe("replaying a rotated refresh token", () => {
   });
 });
 
-describe("two concurrent refreshes of the same token", () => {
+describe("two concurrent refreshes of the same token with REFRESH_REUSE_INTERVAL=0 (strict)", () => {
+  const STRICT = { REFRESH_REUSE_INTERVAL: "0" };
+
   it("exactly one wins; the other is answered 401", async () => {
     const me = await loggedIn("replay");
-    const results = await Promise.all([refresh(me.refresh), refresh(me.refresh)]);
+    const results = await Promise.all([refresh(me.refresh, undefined, STRICT), refresh(me.refresh, undefined, STRICT)]);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 401]);
     expect(results.find((r) => r.status === 401)!.body).toEqual(INVALID);
@@ -125,7 +138,7 @@ describe("two concurrent refreshes of the same token", () => {
 
   it("the loser counts as reuse: the family (including the winner's new tokens) is revoked", async () => {
     const me = await loggedIn("replay");
-    const results = await Promise.all([refresh(me.refresh), refresh(me.refresh)]);
+    const results = await Promise.all([refresh(me.refresh, undefined, STRICT), refresh(me.refresh, undefined, STRICT)]);
     const winner = results.find((r) => r.status === 200)!;
     expect((await refresh(winner.body.refresh)).status).toBe(401);
     expect((await whoAmI(winner.body.access)).status).toBe(401);

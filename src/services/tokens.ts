@@ -2,7 +2,7 @@
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { jwtVerify, SignJWT } from "jose";
 import { importHmacKey, toHex } from "../crypto/hmac";
-import { tokenFamilies, users } from "../db/schema";
+import { type TokenFamily, tokenFamilies, users } from "../db/schema";
 import { prepared } from "../db/prepared";
 import type { Database, Deps } from "./deps";
 import { recordEvent } from "./events";
@@ -35,8 +35,15 @@ export function newTokenId(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-async function signToken(deps: Deps, type: TokenType, userId: number, family: string, jti: string, exp: number): Promise<string> {
-  const iat = Math.floor(deps.now() / 1000);
+async function signToken(
+  deps: Deps,
+  type: TokenType,
+  userId: number,
+  family: string,
+  jti: string,
+  exp: number,
+  iat = Math.floor(deps.now() / 1000),
+): Promise<string> {
   return new SignJWT({ token_type: type, jti, user_id: String(userId), fam: family })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt(iat)
@@ -70,11 +77,22 @@ function refreshExpiry(deps: Deps): number {
   return Math.floor(deps.now() / 1000) + deps.config.refreshTokenLifetime;
 }
 
-async function signPair(deps: Deps, userId: number, family: string, refreshJti: string, refreshExp: number): Promise<TokenPair> {
+/**
+ * A fresh access token and the refresh token `refreshJti`. `refreshIat` (Unix seconds) lets the reuse
+ * interval re-sign the family's current refresh token byte for byte (HS256 is deterministic).
+ */
+async function signPair(
+  deps: Deps,
+  userId: number,
+  family: string,
+  refreshJti: string,
+  refreshExp: number,
+  refreshIat?: number,
+): Promise<TokenPair> {
   const accessExp = Math.floor(deps.now() / 1000) + deps.config.accessTokenLifetime;
   const [access, refresh] = await Promise.all([
     signToken(deps, "access", userId, family, newTokenId(), accessExp),
-    signToken(deps, "refresh", userId, family, refreshJti, refreshExp),
+    signToken(deps, "refresh", userId, family, refreshJti, refreshExp, refreshIat),
   ]);
   return { access, refresh, accessExp, refreshExp };
 }
@@ -141,18 +159,15 @@ async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
 }
 
 /**
- * Verifies a refresh token for rotation or logout: signature, KV denylist, then D1 state.
- * A token that was already rotated triggers reuse handling.
+ * Signature, then the KV denylist: null for a bad or logged-out token. A token KV lists as rotated is
+ * not reuse yet: within REFRESH_REUSE_INTERVAL it may be the family's previous one, which D1 decides.
  */
-async function checkRefreshToken(deps: Deps, token: string): Promise<TokenClaims | null> {
+async function checkRefreshToken(deps: Deps, token: string): Promise<{ claims: TokenClaims; rotated: boolean } | null> {
   const claims = await decodeToken(deps, token, "refresh");
   if (!claims) return null;
   const listed = await deps.kv.get(denylistKey(claims.jti));
-  if (listed === "rotated") {
-    await handleReuse(deps, claims);
-    return null;
-  }
-  return listed ? null : claims;
+  if (listed !== null && listed !== "rotated") return null;
+  return { claims, rotated: listed === "rotated" };
 }
 
 /**
@@ -170,27 +185,50 @@ const presentedTokenIsCurrent = () =>
 /** The placeholder values of presentedTokenIsCurrent for `claims`. */
 const presented = (claims: TokenClaims) => ({ family: claims.fam, userId: Number(claims.user_id), jti: claims.jti });
 
-/** Why a check-and-set on the family failed (slow path only). */
-async function diagnoseFamily(deps: Deps, claims: TokenClaims): Promise<RefreshFailure> {
+/**
+ * The presented token is the one the family's current token replaced, at most REFRESH_REUSE_INTERVAL
+ * seconds ago: an overlapping refresh of the same client (several tabs, a refresh before every
+ * request), not a thief. An older ancestor never qualifies.
+ */
+function isPreviousWithinInterval(deps: Deps, family: TokenFamily, claims: TokenClaims): boolean {
+  const interval = deps.config.refreshReuseInterval * 1000;
+  return (
+    interval > 0 &&
+    family.previousJti === claims.jti &&
+    family.rotatedAt !== null &&
+    deps.now() - family.rotatedAt <= interval &&
+    family.expiresAt > deps.now()
+  );
+}
+
+type FamilyVerdict = { ok: true; family: TokenFamily } | { ok: false; reason: RefreshFailure };
+
+/**
+ * The slow path, after a check-and-set on the family failed or KV said "rotated": is the presented
+ * token still good (the current one, or the previous one within the reuse interval), and if not, why.
+ * Reuse of any other rotated token revokes the family here.
+ */
+async function inspectFamily(deps: Deps, claims: TokenClaims): Promise<FamilyVerdict> {
   const family = await deps.db.query.tokenFamilies.findFirst({ where: eq(tokenFamilies.id, claims.fam) });
   if (!family) {
     // Deleting a user cascades to its families; the contract still answers no_active_account then.
     const owner = await deps.db.query.users.findFirst({ where: eq(users.id, Number(claims.user_id)), columns: { id: true } });
-    return owner ? "invalid" : "no_active_account";
+    return { ok: false, reason: owner ? "invalid" : "no_active_account" };
   }
-  if (family.userId !== Number(claims.user_id) || family.revokedAt !== null) return "invalid";
-  if (family.currentJti !== claims.jti) {
+  if (family.userId !== Number(claims.user_id) || family.revokedAt !== null) return { ok: false, reason: "invalid" };
+  if (family.currentJti !== claims.jti && !isPreviousWithinInterval(deps, family, claims)) {
     // D1 knows the family moved on even before the KV denylist has propagated.
     await handleReuse(deps, claims);
-    return "invalid";
+    return { ok: false, reason: "invalid" };
   }
   const sessionLifetime = deps.config.sessionLifetime;
   if (sessionLifetime !== null && family.createdAt + sessionLifetime * 1000 <= deps.now()) {
     await revokeFamily(deps, claims.fam, "session_expired");
-    return "session_expired";
+    return { ok: false, reason: "session_expired" };
   }
   const user = await deps.db.query.users.findFirst({ where: eq(users.id, family.userId), columns: { isActive: true } });
-  return user?.isActive ? "invalid" : "no_active_account";
+  if (!user?.isActive) return { ok: false, reason: "no_active_account" };
+  return { ok: true, family };
 }
 
 /** The check-and-set of rotation, prepared once per isolate (it runs on every refresh). */
@@ -198,6 +236,9 @@ const rotateFamily = (db: Database) =>
   db
     .update(tokenFamilies)
     .set({
+      // SET expressions read the row as it was: the replaced jti becomes the previous one.
+      previousJti: sql`${tokenFamilies.currentJti}`,
+      rotatedAt: sql`${sql.placeholder("now")}`,
       currentJti: sql`${sql.placeholder("nextJti")}`,
       lastUsedAt: sql`${sql.placeholder("now")}`,
       expiresAt: sql`${sql.placeholder("expiresAt")}`,
@@ -213,31 +254,46 @@ const rotateFamily = (db: Database) =>
     .prepare();
 
 /**
- * Rotates a refresh token: one atomic UPDATE ... WHERE current_jti = presented jti, so of two
- * concurrent requests with the same token exactly one wins; the loser is treated as reuse.
+ * Rotates a refresh token: one atomic UPDATE ... WHERE current_jti = presented jti, so of concurrent
+ * requests with the same token exactly one rotates. The others find their token as the family's
+ * previous one and, within REFRESH_REUSE_INTERVAL, get the winner's refresh token (same jti, exp and
+ * bytes) with a fresh access token; outside it, or with an older token, they are reuse.
  */
 export async function rotateRefreshToken(
   deps: Deps,
   token: string,
 ): Promise<{ ok: true; tokens: TokenPair; userId: number } | { ok: false; reason: RefreshFailure }> {
-  const claims = await checkRefreshToken(deps, token);
-  if (!claims) return { ok: false, reason: "invalid" };
+  const checked = await checkRefreshToken(deps, token);
+  if (!checked) return { ok: false, reason: "invalid" };
+  const { claims } = checked;
   const userId = Number(claims.user_id);
-  const nextJti = newTokenId();
-  const refreshExp = refreshExpiry(deps);
   const now = deps.now();
-  const sessionLifetime = deps.config.sessionLifetime;
-  const rows = await prepared(deps.db, rotateFamily).all({
-    nextJti,
-    now,
-    expiresAt: refreshExp * 1000,
-    ...presented(claims),
-    // Without SESSION_LIFETIME every family qualifies (created_at > -1).
-    createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
-  });
-  if (rows.length === 0) return { ok: false, reason: await diagnoseFamily(deps, claims) };
-  deps.defer(denylist(deps, claims, "rotated"));
-  return { ok: true, userId, tokens: await signPair(deps, userId, claims.fam, nextJti, refreshExp) };
+  if (!checked.rotated) {
+    const nextJti = newTokenId();
+    const refreshExp = refreshExpiry(deps);
+    const sessionLifetime = deps.config.sessionLifetime;
+    const rows = await prepared(deps.db, rotateFamily).all({
+      nextJti,
+      now,
+      expiresAt: refreshExp * 1000,
+      ...presented(claims),
+      // Without SESSION_LIFETIME every family qualifies (created_at > -1).
+      createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
+    });
+    if (rows.length > 0) {
+      deps.defer(denylist(deps, claims, "rotated"));
+      const tokens = await signPair(deps, userId, claims.fam, nextJti, refreshExp, Math.floor(now / 1000));
+      return { ok: true, userId, tokens };
+    }
+  }
+  const verdict = await inspectFamily(deps, claims);
+  if (!verdict.ok) return verdict;
+  const { family } = verdict;
+  // The current token failed the check-and-set although the family says it holds: a state that a
+  // concurrent change (revocation, deactivation) passed through; refuse rather than guess.
+  if (family.currentJti === claims.jti || family.rotatedAt === null) return { ok: false, reason: "invalid" };
+  const tokens = await signPair(deps, userId, claims.fam, family.currentJti, family.expiresAt / 1000, Math.floor(family.rotatedAt / 1000));
+  return { ok: true, userId, tokens };
 }
 
 const revokeForLogout = (db: Database) =>
@@ -250,17 +306,20 @@ const revokeForLogout = (db: Database) =>
 
 /**
  * Logout with a refresh token: denylists it and revokes its family. `bearerUserId` (when a valid
- * access token came along) must own the refresh token.
+ * access token came along) must own the refresh token. The family's previous token within the reuse
+ * interval logs out too: it belongs to the same client as the current one.
  */
 export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUserId: number | null): Promise<boolean> {
-  const claims = await checkRefreshToken(deps, token);
-  if (!claims) return false;
+  const checked = await checkRefreshToken(deps, token);
+  if (!checked) return false;
+  const { claims } = checked;
   const userId = Number(claims.user_id);
   if (bearerUserId !== null && bearerUserId !== userId) return false;
-  const rows = await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
+  const rows = checked.rotated ? [] : await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
   if (rows.length === 0) {
-    await diagnoseFamily(deps, claims);
-    return false;
+    const verdict = await inspectFamily(deps, claims);
+    if (!verdict.ok || verdict.family.currentJti === claims.jti) return false;
+    if (!(await revokeFamily(deps, claims.fam, "logout"))) return false;
   }
   deps.defer(denylist(deps, claims, "logout"));
   recordEvent(deps, userId, "logout", { session: claims.fam });
