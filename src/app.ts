@@ -49,6 +49,8 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
       headers.set("Access-Control-Allow-Origin", origin);
       headers.set("Access-Control-Allow-Credentials", "true");
       headers.append("Vary", "Origin");
+      // A cross-site app cannot read the API's csrftoken cookie; it reads the same value from this header.
+      headers.set("Access-Control-Expose-Headers", config.csrfHeaderName);
       if (c.req.method === "OPTIONS") {
         headers.set("Access-Control-Allow-Methods", headers.get("Allow") ?? "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         headers.set("Access-Control-Allow-Headers", corsAllowHeaders);

@@ -59,6 +59,32 @@ describe("GET csrf/", () => {
     const insecure = await call("GET", "/auth/csrf/", { env: { JWT_AUTH_SECURE: "false", JWT_AUTH_SAMESITE: "Strict" } });
     expect(setCookies(insecure).lines.csrftoken).toMatch(/; Path=\/; SameSite=Strict$/);
   });
+
+  it("also answers the token in the CSRF header, which CORS exposes to allowed origins only", async () => {
+    const CROSS_SITE = {
+      ...USE_CSRF,
+      JWT_AUTH_SAMESITE: "None",
+      CORS_ALLOWED_ORIGINS: "https://app.example.org",
+      CSRF_TRUSTED_ORIGINS: "https://app.example.org",
+    };
+    const allowed = await call("GET", "/auth/csrf/", { env: CROSS_SITE, headers: { origin: "https://app.example.org" } });
+    expect(allowed.headers.get("x-csrftoken")).toBe(setCookies(allowed).values.csrftoken);
+    expect(allowed.headers.get("access-control-expose-headers")).toBe("X-CSRFToken");
+    const other = await call("GET", "/auth/csrf/", { env: CROSS_SITE, headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(other.headers.get("access-control-expose-headers")).toBeNull();
+    // An allowed app can echo the header's value on its next unsafe request (the cookie travels with it).
+    const login = await cookieLogin({ ...COOKIE_MODE, ...CROSS_SITE }, "crosssite");
+    const token = login.login.headers.get("x-csrftoken")!;
+    expect(token).toBe(login.cookies.csrftoken);
+    const patch = await call("PATCH", "/auth/user/", {
+      body: { first_name: "Cross" },
+      env: { ...COOKIE_MODE, ...CROSS_SITE },
+      headers: { origin: "https://app.example.org", "x-csrftoken": token, cookie: `app-access=${login.cookies["app-access"]}; csrftoken=${token}` },
+    });
+    expect(patch.status).toBe(200);
+    expect(patch.body.first_name).toBe("Cross");
+  });
 });
 
 describe("JWT_AUTH_COOKIE_USE_CSRF=true", () => {

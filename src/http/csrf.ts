@@ -54,9 +54,15 @@ export const csrfOnUnauthenticated: MiddlewareHandler<AppEnv> = async (c, next) 
   await next();
 };
 
-/** Issues a fresh csrftoken cookie (readable by scripts, by design of double-submit). */
+/**
+ * Issues a fresh csrftoken cookie (readable by scripts, by design of double-submit), and the same value
+ * in the CSRF_HEADER_NAME response header: an app on another site cannot read the API's cookies, but
+ * it can read that header (CORS exposes it to allowed origins only) and echo it.
+ */
 export function issueCsrfCookie(c: Context, config: Config, cookieAttributes: { secure: boolean; sameSite: SameSite }): void {
-  setCookie(c, config.csrfCookieName, randomString(32, CSRF_ALPHABET), {
+  const token = randomString(32, CSRF_ALPHABET);
+  c.header(config.csrfHeaderName, token);
+  setCookie(c, config.csrfCookieName, token, {
     path: "/",
     secure: cookieAttributes.secure,
     sameSite: cookieAttributes.sameSite,
