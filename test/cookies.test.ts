@@ -117,6 +117,24 @@ describe("JWT cookies on login, registration and refresh", () => {
     expect(next.values.csrftoken).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(next.values.csrftoken).not.toBe(cookies.csrftoken);
   });
+
+  it("refresh re-issues the csrftoken it was sent (overlapping refreshes agree on it); login rotates it", async () => {
+    const { cookies, username, password } = await cookieLogin(COOKIE_MODE);
+    const sent = { "app-refresh": cookies["app-refresh"], csrftoken: cookies.csrftoken };
+    const [one, two] = await Promise.all([refreshWith(sent), refreshWith(sent)]);
+    expect(setCookies(one!).values.csrftoken).toBe(cookies.csrftoken);
+    expect(setCookies(two!).values.csrftoken).toBe(cookies.csrftoken);
+    expect(one!.headers.get("x-csrftoken")).toBe(cookies.csrftoken);
+    // A malformed one is replaced, never echoed.
+    const odd = await refreshWith({ "app-refresh": setCookies(one!).values["app-refresh"], csrftoken: "x;y" });
+    expect(setCookies(odd).values.csrftoken).toMatch(/^[A-Za-z0-9]{32}$/);
+    const again = await call("POST", "/auth/login/", {
+      body: { username, password },
+      headers: { cookie: cookieHeader({ csrftoken: cookies.csrftoken }) },
+      env: COOKIE_MODE,
+    });
+    expect(setCookies(again).values.csrftoken).not.toBe(cookies.csrftoken);
+  });
 });
 
 describe("JWT_AUTH_HTTPONLY=true withholds the refresh token from bodies", () => {

@@ -8,6 +8,7 @@ import { detailError } from "./errors";
 import { parseRequestBody } from "./validation";
 
 const CSRF_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const CSRF_TOKEN = /^[A-Za-z0-9]{32}$/;
 const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)/i;
 
 /** The methods CSRF protects (Django: everything but GET, HEAD, OPTIONS, TRACE). */
@@ -59,8 +60,14 @@ export const csrfOnUnauthenticated: MiddlewareHandler<AppEnv> = async (c, next) 
  * in the CSRF_HEADER_NAME response header: an app on another site cannot read the API's cookies, but
  * it can read that header (CORS exposes it to allowed origins only) and echo it.
  */
-export function issueCsrfCookie(c: Context, config: Config, cookieAttributes: { secure: boolean; sameSite: SameSite }): void {
-  const token = randomString(32, CSRF_ALPHABET);
+export function issueCsrfCookie(
+  c: Context,
+  config: Config,
+  cookieAttributes: { secure: boolean; sameSite: SameSite },
+  { keepPresented = false }: { keepPresented?: boolean } = {},
+): void {
+  const presented = keepPresented ? getCookie(c, config.csrfCookieName) : undefined;
+  const token = presented && CSRF_TOKEN.test(presented) ? presented : randomString(32, CSRF_ALPHABET);
   c.header(config.csrfHeaderName, token);
   setCookie(c, config.csrfCookieName, token, {
     path: "/",

@@ -20,15 +20,19 @@ function attributes(config: Config) {
   return { secure, httpOnly, sameSite, ...(domain ? { domain } : {}) };
 }
 
-/** Login, registration-with-tokens and refresh: each configured cookie, expiring with its token, plus a fresh csrftoken. */
-export function setJwtCookies(c: Context, config: Config, tokens: TokenPair): void {
+/**
+ * Login, registration-with-tokens and refresh: each configured cookie, expiring with its token, plus
+ * the csrftoken. A new session gets a new csrftoken (Django rotates it at login); a refresh re-issues
+ * the one presented, so overlapping refreshes cannot leave an app holding a token its cookie no longer has.
+ */
+export function setJwtCookies(c: Context, config: Config, tokens: TokenPair, { newSession }: { newSession: boolean }): void {
   const cookies = jwtCookies(config);
   if (cookies.length === 0) return;
   for (const { name, path, kind } of cookies) {
     const [value, exp] = kind === "access" ? [tokens.access, tokens.accessExp] : [tokens.refresh, tokens.refreshExp];
     setCookie(c, name, value, { ...attributes(config), path, expires: new Date(exp * 1000) });
   }
-  issueCsrfCookie(c, config, config.jwtCookie);
+  issueCsrfCookie(c, config, config.jwtCookie, { keepPresented: !newSession });
 }
 
 /** Logout: expires the configured cookies (same path and domain, or the browser keeps them). */

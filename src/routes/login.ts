@@ -26,7 +26,7 @@ export function loginRoutes(app: Hono<AppEnv>): void {
         const identifier = (body.email || body.username || "").toLowerCase();
         if (identifier) await enforceThrottle(deps, "login_identifier", identifier);
         const result = await login(deps, { username: body.username, email: body.email, password: body.password });
-        setJwtCookies(c, deps.config, result.tokens);
+        setJwtCookies(c, deps.config, result.tokens, { newSession: true });
         return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);
       },
     ],

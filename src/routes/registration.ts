@@ -61,7 +61,7 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
         const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
         const result = await register(deps, { ...body, verification_base_url: baseUrl });
         if (result.kind === "verification_sent") return c.json(VERIFICATION_SENT, 201);
-        setJwtCookies(c, deps.config, result.tokens);
+        setJwtCookies(c, deps.config, result.tokens, { newSession: true });
         return c.json(tokenResponse(deps.config, result.user, result.tokens), 201);
       },
     ],

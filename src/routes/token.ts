@@ -28,7 +28,7 @@ async function refresh(c: Context<AppEnv>) {
     }
     throw tokenNotValid();
   }
-  setJwtCookies(c, deps.config, result.tokens);
+  setJwtCookies(c, deps.config, result.tokens, { newSession: false });
   return c.json(refreshResponse(deps.config, result.tokens), 200);
 }
 
