@@ -16,6 +16,10 @@ if (!/^JWT_SIGNING_KEY=/m.test(existing)) {
   console.log("Wrote a random development JWT_SIGNING_KEY to .dev.vars");
 }
 
+// The docs/ page's Swagger UI files (static assets, not in git).
+const assets = spawnSync("node", ["scripts/docs-assets.mjs"], { stdio: "inherit" });
+if (assets.status !== 0) process.exit(assets.status ?? 1);
+
 const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 

@@ -7,6 +7,8 @@ export { ConfigError };
 export interface Bindings {
   DB: D1Database;
   TOKENS_KV: KVNamespace;
+  /** Workers static assets: the docs/ page's Swagger UI files. Optional: without it docs/ answers 404. */
+  ASSETS?: Fetcher;
   [name: string]: unknown;
 }
 
@@ -123,6 +125,8 @@ export interface Config {
   clientIpHeader: string;
   historyRetentionDays: number;
   corsAllowedOrigins: readonly string[];
+  /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
+  openApiEnabled: boolean;
 }
 
 
@@ -333,6 +337,7 @@ export function parseConfig(env: Bindings): Config {
     clientIpHeader: option(env, "CLIENT_IP_HEADER", text, "CF-Connecting-IP"),
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
     corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),
+    openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
   };
 }
 

@@ -6,6 +6,7 @@ import * as schema from "../db/schema";
 import type { User } from "../db/schema";
 import type { Database, Deps } from "../services/deps";
 import type { TokenClaims } from "../services/tokens";
+import type { ServedApi } from "./endpoint";
 
 export interface Authenticated {
   user: User;
@@ -21,6 +22,8 @@ export type AppEnv = {
     /** Set by optionalAuth (logout/): the caller, or null. */
     caller: Authenticated | null;
     aliases: ReadonlyMap<string, string>;
+    /** Set per mount by app.ts: what this request's prefix serves (the API documents read it). */
+    api: ServedApi;
   };
 };
 

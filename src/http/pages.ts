@@ -1,25 +1,39 @@
-// Minimal self-contained HTML pages for the link endpoints (no third-party assets).
+// Self-contained HTML pages (link landings, the reset form, the API reference): hono/html escapes
+// every interpolated value; scripts run only with a per-response CSP nonce, assets only from 'self'.
 import type { Context } from "hono";
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+export { html };
+
+export interface PageOptions {
+  /** Inline script, allowed by the nonce. */
+  script?: string;
+  /** Same-origin script files, loaded before `script`. */
+  scripts?: readonly string[];
+  /** Same-origin stylesheets. */
+  stylesheets?: readonly string[];
+  /** No <main>/<h1> wrapper: the body is the whole page (the API reference). */
+  bare?: boolean;
 }
 
-/** A page with `bodyHtml` (already escaped) and an optional inline script allowed by a CSP nonce. */
-export function renderPage(c: Context, status: ContentfulStatusCode, title: string, bodyHtml: string, script?: string): Response {
+type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** A page whose body is `body` (built with `html`, so already escaped). */
+export function renderPage(c: Context, status: ContentfulStatusCode, title: string, body: Markup, options: PageOptions = {}): Response | Promise<Response> {
   const nonce = crypto.randomUUID().replaceAll("-", "");
-  const scriptTag = script ? `<script nonce="${nonce}">${script}</script>` : "";
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${bodyHtml}</main>${scriptTag}</body></html>`;
-  return c.html(html, status, {
+  const content = options.bare ? body : html`<main><h1>${title}</h1>${body}</main>`;
+  const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}</head><body>${content}${(options.scripts ?? []).map((src) => html`<script nonce="${nonce}" src="${src}"></script>`)}${options.script ? html`<script nonce="${nonce}">${raw(options.script)}</script>` : ""}</body></html>`;
+  return c.html(page, status, {
     // The contract spells the charset in lower case (Hono's default is "UTF-8").
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    "Content-Security-Policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
   });
 }
 
-export function htmlPage(c: Context, status: ContentfulStatusCode, title: string, message: string): Response {
-  return renderPage(c, status, title, `<p>${escapeHtml(message)}</p>`);
+export function htmlPage(c: Context, status: ContentfulStatusCode, title: string, message: string): Response | Promise<Response> {
+  return renderPage(c, status, title, html`<p>${message}</p>`);
 }

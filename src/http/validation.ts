@@ -114,6 +114,21 @@ function stringThen(checks: Array<z.core.$ZodCheck<string>>) {
   return z.pipe(z.string({ error: stringError }), z.string().check(...checks));
 }
 
+const fieldDocs = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * The JSON Schema of a DRF field built here, for the OpenAPI document: the fields are pipes with a
+ * transform (numbers coerced like DRF), which JSON Schema cannot express, so each says what it accepts.
+ */
+export function fieldDoc(schema: object): Record<string, unknown> | undefined {
+  return fieldDocs.get(schema);
+}
+
+function documented<S extends object>(schema: S, doc: Record<string, unknown>): S {
+  fieldDocs.set(schema, doc);
+  return schema;
+}
+
 /** A DRF CharField with DRF's messages. */
 export function charField(options: CharOptions = {}) {
   const { max, min, allowBlank = false, trim = true } = options;
@@ -122,7 +137,11 @@ export function charField(options: CharOptions = {}) {
   if (!allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
   if (max !== undefined) checks.push(z.maxLength(max, `Ensure this field has no more than ${max} characters.`));
   if (min !== undefined && min > 1) checks.push(z.minLength(min, `Ensure this field has at least ${min} characters.`));
-  return z.pipe(z.transform(coerceNumber), stringThen(checks));
+  return documented(z.pipe(z.transform(coerceNumber), stringThen(checks)), {
+    type: "string",
+    ...(allowBlank ? {} : { minLength: Math.max(1, min ?? 1) }),
+    ...(max !== undefined ? { maxLength: max } : {}),
+  });
 }
 
 // Pragmatic address check (Django's EmailValidator is stricter on domains, looser on nothing we rely on).
@@ -136,7 +155,12 @@ export function emailField(options: { allowBlank?: boolean } = {}) {
     z.maxLength(254, { error: "Ensure this field has no more than 254 characters.", abort: true }),
     z.refine((value: string) => value === "" || EMAIL_PATTERN.test(value), "Enter a valid email address."),
   );
-  return z.pipe(z.transform(coerceNumber), stringThen(checks));
+  return documented(z.pipe(z.transform(coerceNumber), stringThen(checks)), {
+    type: "string",
+    format: "email",
+    maxLength: 254,
+    ...(options.allowBlank ? {} : { minLength: 1 }),
+  });
 }
 
 const TRUTHY = new Set<unknown>([true, "true", "True", "1", 1, "yes", "on"]);
@@ -144,14 +168,14 @@ const FALSY = new Set<unknown>([false, "false", "False", "0", 0, "no", "off"]);
 
 /** A DRF BooleanField: accepts true/false and the strings and numbers DRF accepts. */
 export function booleanField() {
-  return z.pipe(
+  return documented(z.pipe(
     z.unknown().check(
       z.refine((value) => TRUTHY.has(value) || FALSY.has(value), {
         error: (issue) => (issue.input === null ? NOT_NULL : "Must be a valid boolean."),
       }),
     ),
     z.transform((value) => TRUTHY.has(value)),
-  );
+  ), { type: "boolean", description: "Also \"true\"/\"false\", 1/0, \"yes\"/\"no\", \"on\"/\"off\" (DRF BooleanField)" });
 }
 
 interface BodyOptions {

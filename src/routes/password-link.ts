@@ -5,7 +5,7 @@ import { isLiveCapability, issueResetCapability, resetWithCapability } from "../
 import type { AppEnv } from "../http/context";
 import { enforceCsrf, issueCsrfCookie } from "../http/csrf";
 import { ApiError, notFound, tokenNotValid } from "../http/errors";
-import { escapeHtml, htmlPage, renderPage } from "../http/pages";
+import { html, htmlPage, renderPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { throttleByIp } from "../http/throttle";
 import { validBody, validateBody } from "../http/validation";
@@ -68,14 +68,14 @@ async function resetForm(c: Context<AppEnv>) {
   }
   const setNewUrl = `${config.authPrefix}password/reset/set-new/`;
   const completeUrl = `${config.authPrefix}password/reset/complete/`;
-  const form = `<form id="reset"><p><label>New password <input type="password" name="new_password1" autocomplete="new-password" required maxlength="128"></label></p><p><label>Confirm new password <input type="password" name="new_password2" autocomplete="new-password" required maxlength="128"></label></p><p><button type="submit">Set password</button></p><p id="message" role="alert"></p></form>`;
+  const form = html`<form id="reset"><p><label>New password <input type="password" name="new_password1" autocomplete="new-password" required maxlength="128"></label></p><p><label>Confirm new password <input type="password" name="new_password2" autocomplete="new-password" required maxlength="128"></label></p><p><button type="submit">Set password</button></p><p id="message" role="alert"></p></form><noscript><p>This form needs JavaScript.</p></noscript>`;
   const script = `const form=document.getElementById("reset"),message=document.getElementById("message");
 const csrf=(document.cookie.split("; ").find((c)=>c.startsWith(${JSON.stringify(`${config.csrfCookieName}=`)}))||"").split("=")[1]||"";
 form.addEventListener("submit",async(event)=>{event.preventDefault();message.textContent="";
 const response=await fetch(${JSON.stringify(setNewUrl)},{method:"POST",credentials:"same-origin",headers:{"Content-Type":"application/json",${JSON.stringify(config.csrfHeaderName)}:csrf},body:JSON.stringify(Object.fromEntries(new FormData(form)))});
 if(response.ok){location.assign(${JSON.stringify(completeUrl)});return;}
 const body=await response.json().catch(()=>({detail:"Something went wrong."}));message.textContent=Object.values(body).flat().join(" ");});`;
-  return renderPage(c, 200, "Choose a new password", `${form}<noscript><p>${escapeHtml("This form needs JavaScript.")}</p></noscript>`, script);
+  return renderPage(c, 200, "Choose a new password", form, { script });
 }
 
 export function passwordLinkRoutes(app: Hono<AppEnv>): void {

@@ -1,0 +1,182 @@
+// Declared endpoints: one declaration per operation drives routing, CSRF, throttle, auth, body
+// validation, the handler's types and the OpenAPI document (http/openapi.ts).
+import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
+import type * as z from "zod/mini";
+import type { Bindings, Config, ThrottleScope } from "../config";
+import type { Deps } from "../services/deps";
+import { optionalAuth, requireAuth } from "./auth";
+import type { AppEnv, Authenticated } from "./context";
+import { csrfOnUnauthenticated, isUnsafeMethod } from "./csrf";
+import { detailError } from "./errors";
+import type { ResponseDoc } from "./responses";
+import { throttleByIp } from "./throttle";
+import { validateBody } from "./validation";
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * Who may call: anyone (`public`), anyone with the caller known when a valid access token comes along
+ * (`optional`), only with a valid access token (`required`), or only with a capability cookie the
+ * declaration's `capability` middleware checks (the reset link flow).
+ */
+export type AuthKind = "public" | "optional" | "required" | "capability";
+
+export type BodySchema = () => z.ZodMiniType<Record<string, unknown>>;
+
+export interface QueryParamDoc {
+  name: string;
+  description: string;
+  schema: { type: "integer" | "string"; minimum?: number; enum?: readonly string[] };
+}
+
+/** Where a set of endpoints is served: the /auth/ API or the seed-004 paths under LEGACY_ACCOUNTS_PREFIX. */
+export interface Mount {
+  /** With leading and trailing slash. */
+  prefix: string;
+  /** Which paths of a declaration are served there (none = not served there). */
+  paths: (declaration: Declaration) => readonly string[];
+  title: string;
+}
+
+/** What the request's mount serves, for the API documents. */
+export interface ServedApi {
+  endpoints: readonly Endpoint[];
+  mount: Mount;
+}
+
+export interface Declaration<A extends AuthKind = AuthKind, B extends BodySchema | undefined = BodySchema | undefined> {
+  /** The handler's name and the OpenAPI operationId. */
+  operationId: string;
+  method: Method;
+  /** Path under AUTH_PREFIX in Hono's syntax (`/sessions/:id`), without trailing slash (both forms are served). */
+  path: string;
+  /** Other paths serving the same operation (contract aliases). */
+  aliases?: readonly string[];
+  /** Paths under LEGACY_ACCOUNTS_PREFIX (seed 004, contract §4), served with the legacy token names. */
+  legacyPaths?: readonly string[];
+  auth: A;
+  /** For `auth: "capability"`: the check that the capability cookie is present (and CSRF where it applies). */
+  capability?: MiddlewareHandler<AppEnv>;
+  /** Per-IP throttle scope applied before authentication and body parsing. */
+  throttle?: ThrottleScope;
+  /** Scopes the handler or service enforces itself (keyed by identifier or address): documented, not applied here. */
+  otherThrottles?: readonly ThrottleScope[];
+  /** Middleware that runs before everything but CSRF (registration-open check, cookie expiry on 401). */
+  guards?: ReadonlyArray<MiddlewareHandler<AppEnv>>;
+  body?: B;
+  /** canonical field -> seed-004 alias accepted in the body. */
+  bodyAliases?: Readonly<Record<string, string>>;
+  query?: readonly QueryParamDoc[];
+  /** Whether this operation exists under `config` (e.g. GET logout/ only with ACCOUNT_LOGOUT_ON_GET). */
+  enabled?: (config: Config) => boolean;
+  summary: string;
+  description?: string;
+  tags: readonly string[];
+  /** Every answer this operation gives itself; the ones the chain adds (400/413/415, 401, 403, 429) are added from the declaration. */
+  responses: Readonly<Record<number, ResponseDoc>>;
+}
+
+type BodyOf<B> = B extends () => infer S ? (S extends z.ZodMiniType ? z.output<S> : never) : Record<string, never>;
+
+/** The request variables a handler of declaration `D` can rely on. */
+export type EndpointVariables<D extends Declaration> = {
+  deps: Deps;
+  aliases: ReadonlyMap<string, string>;
+  api: ServedApi;
+  body: BodyOf<D["body"]>;
+} & (D["auth"] extends "required" ? { auth: Authenticated } : {}) &
+  (D["auth"] extends "optional" ? { caller: Authenticated | null } : {});
+
+export type EndpointContext<D extends Declaration> = Context<{ Bindings: Bindings; Variables: EndpointVariables<D> }>;
+
+/** A handler typed by its declaration: `c.var.auth` exists only where auth is required, `c.var.body` is the validated body. */
+export type EndpointHandler<D extends Declaration> = (c: EndpointContext<D>) => Response | Promise<Response>;
+
+/** Identity with inference: keeps the literal auth kind and body schema in the declaration's type. */
+export function declare<A extends AuthKind, B extends BodySchema | undefined = undefined>(declaration: Declaration<A, B>): Declaration<A, B> {
+  if (declaration.auth === "capability" && !declaration.capability) {
+    throw new TypeError(`${declaration.operationId}: auth "capability" needs a capability middleware`);
+  }
+  if (!declaration.path.startsWith("/") || declaration.path.endsWith("/")) {
+    throw new TypeError(`${declaration.operationId}: path must start with "/" and not end with one`);
+  }
+  return declaration;
+}
+
+export interface Endpoint {
+  declaration: Declaration;
+  handler: Handler<AppEnv>;
+}
+
+/** A feature's declarations paired with its handlers of the same names; the type checker matches them. */
+export function endpoints<R extends Record<string, Declaration>>(declarations: R, handlers: { [K in keyof R]: EndpointHandler<R[K]> }): Endpoint[] {
+  return Object.entries(declarations).map(([name, declaration]) => {
+    if (declaration.operationId !== name) throw new TypeError(`declaration ${name} has operationId ${declaration.operationId}`);
+    return { declaration, handler: handlers[name] as unknown as Handler<AppEnv> };
+  });
+}
+
+/** The validated body, for `c.var.body`. */
+const exposeBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  (c as unknown as Context<{ Variables: { body: unknown } }>).set("body", c.req.valid("json" as never));
+  await next();
+};
+
+const noBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  (c as unknown as Context<{ Variables: { body: unknown } }>).set("body", {});
+  await next();
+};
+
+/**
+ * The chain a declaration gets, in this order: CSRF for header-less unsafe requests (a no-op unless
+ * JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED) -> guards -> per-IP throttle -> auth -> body -> handler.
+ */
+function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<AppEnv> | Handler<AppEnv>> {
+  const auth = {
+    public: [],
+    optional: [optionalAuth],
+    required: [requireAuth],
+    capability: [declaration.capability!],
+  }[declaration.auth];
+  const hasBody = declaration.body !== undefined && declaration.method !== "GET";
+  return [
+    ...(isUnsafeMethod(declaration.method) ? [csrfOnUnauthenticated] : []),
+    ...(declaration.guards ?? []),
+    ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),
+    ...auth,
+    ...(hasBody ? [validateBody(declaration.body!, { aliases: declaration.bodyAliases }), exposeBody] : [noBody]),
+    handler,
+  ];
+}
+
+/**
+ * Registers every enabled endpoint at its paths (`paths(declaration)`); each path answers its
+ * methods, OPTIONS with `Allow`, HEAD where GET is, and DRF's 405 with `Allow` for the rest.
+ */
+export function registerEndpoints(
+  app: Hono<AppEnv>,
+  config: Config,
+  list: readonly Endpoint[],
+  paths: (declaration: Declaration) => readonly string[],
+): void {
+  const byPath = new Map<string, Endpoint[]>();
+  for (const endpoint of list) {
+    if (endpoint.declaration.enabled && !endpoint.declaration.enabled(config)) continue;
+    for (const path of paths(endpoint.declaration)) {
+      const same = byPath.get(path) ?? [];
+      if (same.some((other) => other.declaration.method === endpoint.declaration.method)) {
+        throw new TypeError(`${endpoint.declaration.method} ${path} is declared twice`);
+      }
+      byPath.set(path, [...same, endpoint]);
+    }
+  }
+  for (const [path, here] of byPath) {
+    const methods = here.map((endpoint) => endpoint.declaration.method);
+    const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
+    for (const endpoint of here) app.on(endpoint.declaration.method, path, ...(chainFor(endpoint) as [Handler<AppEnv>]));
+    app.on("OPTIONS", path, (c) => c.body(null, 204, { Allow: allow }));
+    app.all(path, (c) => {
+      throw detailError(405, `Method "${c.req.method.toUpperCase()}" not allowed.`, {}).withHeaders({ Allow: allow });
+    });
+  }
+}

@@ -1,0 +1,151 @@
+// The OpenAPI 3.1 document, generated from the declarations and the same zod/mini schemas that
+// validate requests; built once per config and mount on first request.
+import * as z from "zod/mini";
+import type { Config } from "../config";
+import { isUnsafeMethod } from "./csrf";
+import type { Declaration, Endpoint, Mount } from "./endpoint";
+import { CHAIN_RESPONSES, type ResponseDoc } from "./responses";
+import { fieldDoc } from "./validation";
+
+type JsonSchema = Record<string, unknown>;
+
+const BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"];
+
+/** zod/mini -> JSON Schema; our DRF field helpers carry their own description (their pipes are not representable). */
+function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    override: (ctx) => {
+      const doc = fieldDoc(ctx.zodSchema);
+      if (doc) {
+        for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+        Object.assign(ctx.jsonSchema, doc);
+      }
+    },
+  }) as JsonSchema;
+  return rest;
+}
+
+/** Hono `:param` -> OpenAPI `{param}`, with the trailing slash the contract writes. */
+const openApiPath = (prefix: string, path: string) => `${prefix}${path.slice(1).replace(/:(\w+)/g, "{$1}")}/`;
+
+function requestBody(declaration: Declaration): JsonSchema | undefined {
+  if (!declaration.body || declaration.method === "GET") return undefined;
+  const schema = jsonSchema(declaration.body(), "input");
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [canonical, alias] of Object.entries(declaration.bodyAliases ?? {})) {
+    properties[alias] = { ...properties[canonical], description: `Seed-004 name of \`${canonical}\`, read when \`${canonical}\` is absent.` };
+  }
+  const content = Object.fromEntries(BODY_TYPES.map((type) => [type, { schema }]));
+  return { required: Array.isArray(schema.required) && schema.required.length > 0, content };
+}
+
+function response(config: Config, doc: ResponseDoc): JsonSchema {
+  const out: JsonSchema = { description: doc.description };
+  if (doc.json) out.content = { "application/json": { schema: jsonSchema(doc.json(config), "output") } };
+  if (doc.html) out.content = { "text/html": { schema: { type: "string" } } };
+  if (doc.headers) {
+    out.headers = Object.fromEntries(Object.entries(doc.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }]));
+  }
+  return out;
+}
+
+/** A declaration's own answers plus those its chain gives. */
+export function allResponses(config: Config, declaration: Declaration): Record<number, ResponseDoc> {
+  const all: Record<number, ResponseDoc> = {};
+  if (declaration.body && declaration.method !== "GET") {
+    all[400] = CHAIN_RESPONSES.validation;
+    all[413] = CHAIN_RESPONSES.tooLarge;
+    all[415] = CHAIN_RESPONSES.unsupportedMediaType;
+  }
+  if (declaration.auth === "required") all[401] = CHAIN_RESPONSES.unauthorized;
+  const cookieMode = config.jwtCookie.access !== null || config.jwtCookie.refresh !== null;
+  if (isUnsafeMethod(declaration.method) && (cookieMode || declaration.auth === "capability")) all[403] = CHAIN_RESPONSES.csrf;
+  if (declaration.throttle || declaration.otherThrottles?.length || declaration.auth === "required") all[429] = CHAIN_RESPONSES.throttled;
+  return { ...all, ...declaration.responses };
+}
+
+function security(config: Config, declaration: Declaration): JsonSchema[] {
+  const token = [{ bearer: [] }, ...(config.jwtCookie.access ? [{ accessCookie: [] }] : [])];
+  switch (declaration.auth) {
+    case "required":
+      return token;
+    case "optional":
+      return [...token, {}];
+    case "capability":
+      return [{ resetCapability: [] }];
+    default:
+      return [];
+  }
+}
+
+function operation(config: Config, declaration: Declaration, operationId: string, aliasOf: string | null): JsonSchema {
+  const parameters = [
+    ...[...declaration.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+    ...(declaration.query ?? []).map((query) => ({ name: query.name, in: "query", required: false, description: query.description, schema: query.schema })),
+  ];
+  const body = requestBody(declaration);
+  const description = [declaration.description, aliasOf ? `Alias of \`${aliasOf}\`.` : undefined].filter(Boolean).join("\n\n");
+  return {
+    operationId,
+    summary: declaration.summary,
+    ...(description ? { description } : {}),
+    tags: declaration.tags,
+    ...(parameters.length ? { parameters } : {}),
+    ...(body ? { requestBody: body } : {}),
+    security: security(config, declaration),
+    responses: Object.fromEntries(Object.entries(allResponses(config, declaration)).map(([status, doc]) => [status, response(config, doc)])),
+  };
+}
+
+/** The document of `endpoints` as served under `mount`, for `config`. */
+export function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mount: Mount): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  const tags = new Set<string>();
+  for (const { declaration } of endpoints) {
+    if (declaration.enabled && !declaration.enabled(config)) continue;
+    const served = mount.paths(declaration);
+    served.forEach((path, index) => {
+      const key = openApiPath(mount.prefix, path);
+      const operationId = index === 0 ? declaration.operationId : `${declaration.operationId}_${index}`;
+      const aliasOf = index === 0 ? null : openApiPath(mount.prefix, served[0]!);
+      (paths[key] ??= {})[declaration.method.toLowerCase()] = operation(config, declaration, operationId, aliasOf);
+    });
+    declaration.tags.forEach((tag) => tags.add(tag));
+  }
+  const securitySchemes: JsonSchema = {
+    bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from login/ or token/refresh/" },
+    resetCapability: { type: "apiKey", in: "cookie", name: "password_reset_access_token", description: "Set by the mailed reset link" },
+  };
+  if (config.jwtCookie.access) {
+    securitySchemes.accessCookie = { type: "apiKey", in: "cookie", name: config.jwtCookie.access, description: "Cookie mode: the access token cookie" };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: mount.title,
+      version: "1.0.0",
+      description: "dj-rest-auth compatible JWT authentication API. Every path is also served without its trailing slash.",
+    },
+    // Relative: "try it out" calls the origin that served the document.
+    servers: [{ url: "/" }],
+    tags: [...tags].map((name) => ({ name })),
+    paths,
+    components: { securitySchemes },
+  };
+}
+
+const documents = new WeakMap<Config, Map<string, string>>();
+
+/** The serialized document for (config, mount), built on first request. */
+export function openApiJson(config: Config, endpoints: readonly Endpoint[], mount: Mount): string {
+  let byMount = documents.get(config);
+  if (!byMount) documents.set(config, (byMount = new Map()));
+  let document = byMount.get(mount.prefix);
+  if (document === undefined) {
+    document = JSON.stringify(buildOpenApi(config, endpoints, mount));
+    byMount.set(mount.prefix, document);
+  }
+  return document;
+}
