@@ -22,8 +22,12 @@ export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 // Django's UnicodeUsernameValidator: \w plus @ . + -
 const USERNAME_PATTERN = /^[\p{L}\p{N}_@.+-]+$/u;
 
+/**
+ * The account whose address is `email`, case-insensitively. Never matches a blank address (an
+ * account without one); the `<> ''` term is also what lets SQLite use the partial index users_email_lower.
+ */
 export function findUserByEmail(deps: Deps, email: string): Promise<User | undefined> {
-  return deps.db.query.users.findFirst({ where: sql`lower(${users.email}) = lower(${email})` });
+  return deps.db.query.users.findFirst({ where: sql`lower(${users.email}) = lower(${email}) and ${users.email} <> ''` });
 }
 
 function findUserByUsername(deps: Deps, username: string): Promise<User | undefined> {
