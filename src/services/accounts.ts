@@ -90,6 +90,7 @@ export async function sendConfirmation(deps: Deps, user: Pick<User, "id" | "user
 
 export interface RegistrationInput {
   username?: string;
+  /** "" = no address (allowed when ACCOUNT_EMAIL_REQUIRED=false; the route's schema enforces the setting). */
   email: string;
   password1: string;
   password2: string;
@@ -139,7 +140,8 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
   const returnsTokens = config.emailVerification !== "mandatory";
   const password = await hashPassword(input.password1, config.pbkdf2Iterations);
   // User, profile and (when tokens are returned) the family go in one transaction: no half-written account.
-  const newUserId = sql`(select ${users.id} from ${users} where lower(${users.email}) = lower(${input.email}))`;
+  // The new row is found by its username: unique like the address, and always there (the address may be "").
+  const newUserId = sql`(select ${users.id} from ${users} where lower(${users.username}) = lower(${username}))`;
   const session = returnsTokens ? prepareNewFamily(deps, newUserId) : null;
   let user: User;
   try {
@@ -148,7 +150,8 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
       .values({
         ...draft,
         password,
-        emailVerified: config.emailVerification === "none",
+        // Nothing to verify without an address: email_verified stays false then.
+        emailVerified: config.emailVerification === "none" && draft.email !== "",
         dateJoined: now,
         lastLogin: returnsTokens ? now : null,
         updatedAt: now,
