@@ -67,7 +67,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   userRoutes(app);
   passwordRoutes(app);
   passwordLinkRoutes(app);
-  registrationRoutes(app);
+  registrationRoutes(app, config.emailRequired);
   profileRoutes(app);
   historyRoutes(app);
   sessionRoutes(app);

@@ -13,9 +13,13 @@ import { tokenResponse } from "../http/shapes";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 
-const registrationBody = lazySchema(() => z.object({
+/**
+ * `email` is dj-rest-auth's `EmailField(required=ACCOUNT_EMAIL_REQUIRED)`. Not required: absent, ""
+ * or whitespace (trimmed) all mean "no address"; null is still refused ("may not be null").
+ */
+const registrationBody = (emailRequired: boolean) => lazySchema(() => z.object({
   username: z.optional(charField({ max: 150 })),
-  email: emailField(),
+  email: emailRequired ? emailField() : z.optional(emailField({ allowBlank: true })),
   password1: charField({ trim: false, max: 128 }),
   password2: charField({ trim: false, max: 128 }),
   first_name: z.optional(charField({ allowBlank: true, max: 150 })),
@@ -46,7 +50,8 @@ async function verifyLink(c: Context<AppEnv>) {
   return htmlPage(c, 400, "Invalid link", "This confirmation link is invalid or has expired.");
 }
 
-export function registrationRoutes(app: Hono<AppEnv>): void {
+export function registrationRoutes(app: Hono<AppEnv>, emailRequired: boolean): void {
+  const registration = registrationBody(emailRequired);
   endpoint(app, "/registration", {
     POST: [
       async (c, next) => {
@@ -54,12 +59,12 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
         await next();
       },
       throttleByIp("register"),
-      validateBody(registrationBody, { aliases: { password1: "password", password2: "confirm_password" } }),
+      validateBody(registration, { aliases: { password1: "password", password2: "confirm_password" } }),
       async (c) => {
         const deps = c.var.deps;
-        const body = validBody(c, registrationBody);
+        const body = validBody(c, registration);
         const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
-        const result = await register(deps, { ...body, verification_base_url: baseUrl });
+        const result = await register(deps, { ...body, email: body.email ?? "", verification_base_url: baseUrl });
         if (result.kind === "verification_sent") return c.json(VERIFICATION_SENT, 201);
         setJwtCookies(c, deps.config, result.tokens, { newSession: true });
         return c.json(tokenResponse(deps.config, result.user, result.tokens), 201);

@@ -22,8 +22,12 @@ export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 // Django's UnicodeUsernameValidator: \w plus @ . + -
 const USERNAME_PATTERN = /^[\p{L}\p{N}_@.+-]+$/u;
 
+/**
+ * The account whose address is `email`, case-insensitively. Never matches a blank address (an
+ * account without one); the `<> ''` term is also what lets SQLite use the partial index users_email_lower.
+ */
 export function findUserByEmail(deps: Deps, email: string): Promise<User | undefined> {
-  return deps.db.query.users.findFirst({ where: sql`lower(${users.email}) = lower(${email})` });
+  return deps.db.query.users.findFirst({ where: sql`lower(${users.email}) = lower(${email}) and ${users.email} <> ''` });
 }
 
 function findUserByUsername(deps: Deps, username: string): Promise<User | undefined> {
@@ -86,6 +90,7 @@ export async function sendConfirmation(deps: Deps, user: Pick<User, "id" | "user
 
 export interface RegistrationInput {
   username?: string;
+  /** "" = no address (allowed when ACCOUNT_EMAIL_REQUIRED=false; the route's schema enforces the setting). */
   email: string;
   password1: string;
   password2: string;
@@ -135,7 +140,8 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
   const returnsTokens = config.emailVerification !== "mandatory";
   const password = await hashPassword(input.password1, config.pbkdf2Iterations);
   // User, profile and (when tokens are returned) the family go in one transaction: no half-written account.
-  const newUserId = sql`(select ${users.id} from ${users} where lower(${users.email}) = lower(${input.email}))`;
+  // The new row is found by its username: unique like the address, and always there (the address may be "").
+  const newUserId = sql`(select ${users.id} from ${users} where lower(${users.username}) = lower(${username}))`;
   const session = returnsTokens ? prepareNewFamily(deps, newUserId) : null;
   let user: User;
   try {
@@ -144,7 +150,8 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
       .values({
         ...draft,
         password,
-        emailVerified: config.emailVerification === "none",
+        // Nothing to verify without an address: email_verified stays false then.
+        emailVerified: config.emailVerification === "none" && draft.email !== "",
         dateJoined: now,
         lastLogin: returnsTokens ? now : null,
         updatedAt: now,

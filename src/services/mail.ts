@@ -60,8 +60,13 @@ function toPayload(deps: Pick<Deps, "config">, message: MailMessage): MailPayloa
   return payload;
 }
 
-/** Sends after the response; never throws into the request (answers must not depend on the mail API). */
+/**
+ * Sends after the response; never throws into the request (answers must not depend on the mail API).
+ * A blank recipient is an account without an address (ACCOUNT_EMAIL_REQUIRED=false): nothing is sent.
+ */
 export function sendMail(deps: Deps, message: MailMessage): void {
+  // The one place that decides it, so no caller can post a mail to "".
+  if (message.to.trim() === "") return;
   const payload = toPayload(deps, message);
   deps.defer(
     (async () => {

@@ -17,7 +17,8 @@ export async function confirmEmail(deps: Deps, key: string): Promise<boolean> {
   const user = await deps.db.query.users.findFirst({ where: eq(users.id, parsed.userId) });
   if (!user) return false;
 
-  if (await confirmationKeyMatches(deps, parsed, user.email)) {
+  // A blank address (an account without one) is never confirmed; such an account can only add one.
+  if (user.email !== "" && (await confirmationKeyMatches(deps, parsed, user.email))) {
     if (user.emailVerified) return true;
     const updated = await deps.db
       .update(users)
