@@ -277,6 +277,10 @@ export function parseConfig(env: Bindings): Config {
     "email" as const,
   ]);
   if (loginMethods.length === 0) throw new ConfigError("ACCOUNT_LOGIN_METHODS: needs at least one of username, email");
+  // allauth's rule: accounts without an address could never log in by e-mail alone.
+  if (!emailRequired && !loginMethods.includes("username")) {
+    throw new ConfigError("ACCOUNT_LOGIN_METHODS: e-mail-only login needs ACCOUNT_EMAIL_REQUIRED=true");
+  }
   const csrfCookieName = option(env, "CSRF_COOKIE_NAME", pattern(/^[\w-]+$/, "must be a cookie name"), "csrftoken");
   const accessTokenLifetime = option(env, "ACCESS_TOKEN_LIFETIME", int(1), 300);
   const refreshTokenLifetime = option(env, "REFRESH_TOKEN_LIFETIME", int(1), 86400);

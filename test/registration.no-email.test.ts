@@ -155,6 +155,9 @@ describe("when an address is required", () => {
     expect(parseConfig({ ...vars, ...OPTIONAL } as Bindings).emailRequired).toBe(false);
     expect(parseConfig({ ...vars, ...NONE } as Bindings).emailRequired).toBe(false);
     expect(parseConfig({ ...vars, ...OPTIONAL, ACCOUNT_EMAIL_REQUIRED: "true" } as Bindings).emailRequired).toBe(true);
+    // Accounts without an address could never log in by e-mail alone (allauth's rule).
+    expect(() => parseConfig({ ...vars, ...OPTIONAL, ACCOUNT_LOGIN_METHODS: "email" } as Bindings)).toThrow(/^ACCOUNT_LOGIN_METHODS\b/);
+    expect(parseConfig({ ...vars, ...OPTIONAL, ACCOUNT_EMAIL_REQUIRED: "true", ACCOUNT_LOGIN_METHODS: "email" } as Bindings).loginMethods).toEqual(["email"]);
 
     vi.spyOn(console, "error").mockImplementation(() => {});
     const response = await call("POST", "/auth/registration/", { body: signupWithout(newIdentity("cfg")), env: { ACCOUNT_EMAIL_REQUIRED: "false" } });
