@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Bindings, ConfigError, type Config, getConfig } from "./config";
-import { InvalidInput } from "./services/errors";
+import { InvalidInput } from "./core/errors";
 import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";

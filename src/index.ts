@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { createApp } from "./app";
 import { type Bindings, getConfig } from "./config";
 import * as schema from "./db/schema";
-import { runMaintenance } from "./services/maintenance";
+import { runMaintenance } from "./core/maintenance";
 
 const app = createApp();
 

@@ -4,7 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeEach, vi } from "vitest";
 import { createApp } from "../src/app";
 import type { Bindings } from "../src/config";
-import type { MailPayload } from "../src/services/mail";
+import type { MailPayload } from "../src/core/mail";
 
 export const MAIL_API_URL = "https://mail.test/emails";
 

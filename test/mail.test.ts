@@ -5,8 +5,8 @@ import { describe, expect, it, vi } from "vitest";
 import { getConfig } from "../src/config";
 import * as schema from "../src/db/schema";
 import worker from "../src/index";
-import { MAX_MAIL_ATTEMPTS } from "../src/services/mail";
-import { runMaintenance } from "../src/services/maintenance";
+import { MAX_MAIL_ATTEMPTS } from "../src/core/mail";
+import { runMaintenance } from "../src/core/maintenance";
 import { app, call, clock, envWith, MAIL_API_URL, mailApiResponses, mailTo, newIdentity, registerVerified } from "./helpers";
 
 const SENT = { detail: "Password reset e-mail has been sent." };

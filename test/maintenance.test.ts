@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { getConfig } from "../src/config";
 import * as schema from "../src/db/schema";
-import { runMaintenance } from "../src/services/maintenance";
+import { runMaintenance } from "../src/core/maintenance";
 import { call, clock, envWith, eventsOf, jwtPayload, loggedIn } from "./helpers";
 
 const DAY = 86_400;

@@ -1,6 +1,6 @@
 // Hot-path queries are built once per isolate (Drizzle's .prepare() with placeholders) instead of
 // on every request: building the SQL string was a tenth of an authenticated GET's CPU.
-import type { Database } from "../services/deps";
+import type { Database } from "../core/deps";
 
 const cache = new WeakMap<Database, Map<(db: Database) => unknown, unknown>>();
 

@@ -4,8 +4,8 @@ import type { MiddlewareHandler } from "hono";
 import { type Bindings, getConfig } from "../config";
 import * as schema from "../db/schema";
 import type { User } from "../db/schema";
-import type { Database, Deps } from "../services/deps";
-import type { TokenClaims } from "../services/tokens";
+import type { Database, Deps } from "../core/deps";
+import type { TokenClaims } from "../core/tokens";
 import type { ServedApi } from "./endpoint";
 
 export interface Authenticated {

@@ -3,7 +3,7 @@
 import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
 import type { Bindings, Config, ThrottleScope } from "../config";
-import type { Deps } from "../services/deps";
+import type { Deps } from "../core/deps";
 import { optionalAuth, requireAuth } from "./auth";
 import type { AppEnv, Authenticated } from "./context";
 import { csrfOnUnauthenticated, isUnsafeMethod } from "./csrf";

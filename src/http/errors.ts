@@ -1,6 +1,6 @@
 // One HTTP error type for the whole API, and the DRF-shaped bodies it renders to.
 
-import type { FieldErrors } from "../services/errors";
+import type { FieldErrors } from "../core/errors";
 
 export type { FieldErrors };
 

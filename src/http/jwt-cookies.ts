@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config";
-import type { TokenPair } from "../services/tokens";
+import type { TokenPair } from "../core/tokens";
 import type { AppEnv } from "./context";
 import { issueCsrfCookie } from "./csrf";
 

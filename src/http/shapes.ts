@@ -1,7 +1,7 @@
 // Wire shapes shared by several routes: UserDetails, TokenResponse, DRF datetimes.
 import type { Config } from "../config";
 import type { User } from "../db/schema";
-import type { TokenPair } from "../services/tokens";
+import type { TokenPair } from "../core/tokens";
 
 /** DRF DateTimeField: ISO 8601 UTC with six fractional digits. */
 export function formatDateTime(ms: number): string {

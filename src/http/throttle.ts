@@ -1,8 +1,8 @@
 // Throttle middleware: rate-limit rules declared next to the routes they protect.
 import type { MiddlewareHandler } from "hono";
 import type { ThrottleScope } from "../config";
-import type { Deps } from "../services/deps";
-import { hitThrottle } from "../services/throttle";
+import type { Deps } from "../core/deps";
+import { hitThrottle } from "../core/throttle";
 import type { AppEnv } from "./context";
 import { throttled } from "./errors";
 

@@ -1,8 +1,8 @@
 // POST email/change/: verified change of the account's address.
 import type { Hono } from "hono";
 import * as z from "zod/mini";
-import { requestEmailChange } from "../services/email-change";
-import { checkVerificationBaseUrl } from "../services/links";
+import { requestEmailChange } from "../features/account/email-change.service";
+import { checkVerificationBaseUrl } from "../core/links";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";

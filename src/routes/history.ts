@@ -1,9 +1,9 @@
 // GET history/ (paginated security events) and GET dashboard/ (seed 004).
 import type { Context, Hono } from "hono";
 import type { SecurityEvent } from "../db/schema";
-import { loadDashboard } from "../services/dashboard";
-import { EVENT_TYPES, type EventType } from "../services/events";
-import { listHistory } from "../services/history";
+import { loadDashboard } from "../features/account/dashboard.service";
+import { EVENT_TYPES, type EventType } from "../core/events";
+import { listHistory } from "../features/account/history.service";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { detailError, fieldError } from "../http/errors";

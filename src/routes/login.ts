@@ -1,7 +1,7 @@
 // POST login/ (dj-rest-auth LoginView, JWT mode).
 import type { Hono } from "hono";
 import * as z from "zod/mini";
-import { login } from "../services/accounts";
+import { login } from "../core/users";
 import type { AppEnv } from "../http/context";
 import { setJwtCookies } from "../http/jwt-cookies";
 import { endpoint } from "../http/routing";

@@ -1,7 +1,7 @@
 // POST logout/ (bearer optional; GET only with ACCOUNT_LOGOUT_ON_GET); in cookie mode the cookies are expired.
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { logoutWithRefreshToken } from "../services/tokens";
+import { logoutWithRefreshToken } from "../core/tokens";
 import { optionalAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { detailError, tokenNotValid } from "../http/errors";

@@ -1,7 +1,7 @@
 // The jwt-allauth reset link flow: GET confirm link -> capability cookie -> form -> POST set-new/.
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { isLiveCapability, issueResetCapability, resetWithCapability } from "../services/reset-capability";
+import { isLiveCapability, issueResetCapability, resetWithCapability } from "../features/password/reset-capability.service";
 import type { AppEnv } from "../http/context";
 import { enforceCsrf, issueCsrfCookie } from "../http/csrf";
 import { ApiError, notFound, tokenNotValid } from "../http/errors";
@@ -9,7 +9,7 @@ import { html, htmlPage, renderPage } from "../http/pages";
 import { endpoint } from "../http/routing";
 import { throttleByIp } from "../http/throttle";
 import { validBody, validateBody } from "../http/validation";
-import { newPasswordAliases, newPasswordBody, RESET_DONE } from "./password-fields";
+import { newPasswordAliases, newPasswordBody, RESET_DONE } from "../features/password/password.fields";
 
 export const CAPABILITY_COOKIE = "password_reset_access_token";
 

@@ -1,12 +1,12 @@
 // password/change/ (+ seed-000 alias), password/reset/, password/reset/confirm/ (body and seed-004 path forms).
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
-import { changePassword, confirmPasswordReset, requestPasswordReset } from "../services/passwords";
+import { changePassword, confirmPasswordReset, requestPasswordReset } from "../features/password/password.service";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";
 import { openResetLink } from "./password-link";
-import { newPasswordAliases, newPasswordBody, passwordField, RESET_DONE } from "./password-fields";
+import { newPasswordAliases, newPasswordBody, passwordField, RESET_DONE } from "../features/password/password.fields";
 import { enforceThrottle, throttleByIp } from "../http/throttle";
 import { charField, emailField, lazySchema, validBody, validateBody } from "../http/validation";
 

@@ -1,7 +1,7 @@
 // GET | PUT | PATCH | POST profile/ (POST = PATCH, seed 004's update/profile).
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { getProfile, updateProfile } from "../services/profiles";
+import { getProfile, updateProfile } from "../features/account/profile.service";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";

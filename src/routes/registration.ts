@@ -1,9 +1,9 @@
 // registration/, verify-email/ (body and seed-004 path form), resend-email/, and the mailed link pages.
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { register } from "../services/accounts";
-import { checkVerificationBaseUrl } from "../services/links";
-import { confirmEmail, resendConfirmation } from "../services/verification";
+import { register } from "../core/users";
+import { checkVerificationBaseUrl } from "../core/links";
+import { confirmEmail, resendConfirmation } from "../features/registration/verification.service";
 import type { AppEnv } from "../http/context";
 import { notFound, permissionDenied } from "../http/errors";
 import { setJwtCookies } from "../http/jwt-cookies";

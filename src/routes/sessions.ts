@@ -1,7 +1,7 @@
 // GET sessions/, DELETE sessions/{id}/ (alias POST .../revoke/), POST logout-all/.
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { listSessions, logoutAll, revokeSession } from "../services/sessions";
+import { listSessions, logoutAll, revokeSession } from "../features/sessions/sessions.service";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { notFound } from "../http/errors";

@@ -1,7 +1,7 @@
 // POST token/refresh/ (alias refresh/) and token/verify/ (simplejwt views with rotation always on).
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { rotateRefreshToken, verifyAnyToken } from "../services/tokens";
+import { rotateRefreshToken, verifyAnyToken } from "../core/tokens";
 import type { AppEnv } from "../http/context";
 import { detailError, tokenNotValid } from "../http/errors";
 import { presentedRefreshToken, setJwtCookies } from "../http/jwt-cookies";

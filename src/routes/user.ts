@@ -1,7 +1,7 @@
 // GET | PUT | PATCH user/ (dj-rest-auth UserDetailsView).
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { updateUser } from "../services/accounts";
+import { updateUser } from "../core/users";
 import { requireAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { endpoint } from "../http/routing";

@@ -1,0 +1,31 @@
+// Changing the account's address: nothing changes until the new address confirms (see verification.ts).
+import { verifyPassword, isUsablePassword } from "../../crypto/pbkdf2";
+import { emailChanges, type User } from "../../db/schema";
+import { findUserByEmail, sendConfirmation } from "../../core/users";
+import type { Deps } from "../../core/deps";
+import { InvalidInput, type FieldErrors } from "../../core/errors";
+import { recordEvent } from "../../core/events";
+import { sendMail } from "../../core/mail";
+import { emailChangeNoticeMail } from "../../core/mail-templates";
+
+export async function requestEmailChange(deps: Deps, user: User, email: string, password: string, baseUrl: string | null): Promise<void> {
+  const errors: FieldErrors = {};
+  if (email.toLowerCase() === user.email.toLowerCase()) {
+    errors.email = ["The new value must be different from the current one."];
+  } else if (await findUserByEmail(deps, email)) {
+    errors.email = ["A user is already registered with this email address."];
+  }
+  if (!isUsablePassword(user.password)) errors.password = ["Your account has no password set up."];
+  else if (!(await verifyPassword(password, user.password))) errors.password = ["Incorrect password."];
+  if (Object.keys(errors).length) throw new InvalidInput(errors);
+
+  const requestedAt = deps.now();
+  // One pending change per user: a newer request replaces (and so supersedes) the older one.
+  await deps.db
+    .insert(emailChanges)
+    .values({ userId: user.id, email, requestedAt })
+    .onConflictDoUpdate({ target: emailChanges.userId, set: { email, requestedAt } });
+  await sendConfirmation(deps, user, email, baseUrl);
+  sendMail(deps, emailChangeNoticeMail(user.email, user.username, email));
+  recordEvent(deps, user.id, "email_change_requested", { email });
+}

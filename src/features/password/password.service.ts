@@ -1,0 +1,111 @@
+// Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
+import { and, eq } from "drizzle-orm";
+import { hashPassword, verifyPassword } from "../../crypto/pbkdf2";
+import { type User, users } from "../../db/schema";
+import { findUserByEmail, passwordErrors } from "../../core/users";
+import type { Deps } from "../../core/deps";
+import { InvalidInput, invalid } from "../../core/errors";
+import { recordEvent } from "../../core/events";
+import { checkResetToken, decodeUid, encodeUid, makeResetToken, resetUrl } from "../../core/links";
+import { sendMail } from "../../core/mail";
+import { passwordChangedMail, passwordResetMail } from "../../core/mail-templates";
+import { revokeUserFamiliesStatement } from "../../core/tokens";
+
+const MISMATCH = "The two password fields didn’t match."; // U+2019, as Django's SetPasswordForm
+
+export interface NewPasswordInput {
+  new_password1: string;
+  new_password2: string;
+}
+
+/** SetPasswordForm.clean_new_password2: mismatch first, then strength against the user. */
+async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput): Promise<void> {
+  if (input.new_password1 !== input.new_password2) throw invalid("new_password2", MISMATCH);
+  const problems = await passwordErrors(deps, input.new_password2, user);
+  if (problems.length) throw new InvalidInput({ new_password2: problems });
+}
+
+/**
+ * Stores a new hash and revokes sessions in one batch. The update is conditional on the old hash,
+ * so of two racing resets with one token only one succeeds.
+ */
+async function storeNewPassword(deps: Deps, user: User, newPassword: string, keepFamily: string | null, markVerified: boolean): Promise<boolean> {
+  const hash = await hashPassword(newPassword, deps.config.pbkdf2Iterations);
+  const [updated] = await deps.db.batch([
+    deps.db
+      .update(users)
+      .set({ password: hash, updatedAt: deps.now(), ...(markVerified ? { emailVerified: true } : {}) })
+      .where(and(eq(users.id, user.id), eq(users.password, user.password)))
+      .returning({ id: users.id }),
+    revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
+  ]);
+  if (updated.length === 0) return false;
+  if (deps.config.notifyPasswordChange) sendMail(deps, passwordChangedMail(user.email, user.username));
+  return true;
+}
+
+export interface ChangePasswordInput extends NewPasswordInput {
+  old_password?: string;
+}
+
+/** password/change/: other sessions end; the caller's too with LOGOUT_ON_PASSWORD_CHANGE. */
+export async function changePassword(deps: Deps, user: User, currentFamily: string, input: ChangePasswordInput): Promise<void> {
+  if (deps.config.oldPasswordFieldEnabled) {
+    if (input.old_password === undefined) throw invalid("old_password", "This field is required.");
+    if (!(await verifyPassword(input.old_password, user.password))) {
+      throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
+    }
+  }
+  await checkNewPassword(deps, user, input);
+  const keep = deps.config.logoutOnPasswordChange ? null : currentFamily;
+  if (!(await storeNewPassword(deps, user, input.new_password1, keep, false))) {
+    throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
+  }
+  recordEvent(deps, user.id, "password_change");
+}
+
+/** password/reset/: mails a link to an active account with that address; says nothing either way. */
+export async function requestPasswordReset(deps: Deps, email: string): Promise<void> {
+  const user = await findUserByEmail(deps, email);
+  if (!user || !user.isActive) return;
+  const uid = encodeUid(user.id);
+  const token = await makeResetToken(deps, user);
+  sendMail(deps, passwordResetMail(user.email, user.username, resetUrl(deps.config, uid, token), uid, token));
+  recordEvent(deps, user.id, "password_reset_requested");
+}
+
+export interface ResetConfirmInput extends NewPasswordInput {
+  uid: string;
+  token: string;
+}
+
+/**
+ * Sets the new password of a reset (by token or capability): every session ends, the address
+ * counts as verified (the link proved control of the mailbox). `claim` runs after validation and
+ * before the write; it returns false when the credential was already used (a lost race).
+ */
+export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
+  await checkNewPassword(deps, user, input);
+  if (claim && !(await claim())) return false;
+  if (!(await storeNewPassword(deps, user, input.new_password1, null, true))) return false;
+  if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
+  recordEvent(deps, user.id, "password_reset");
+  return true;
+}
+
+/** Resolves uid + token to the active user they were issued for, or says which one is wrong. */
+export async function resolveResetLink(deps: Deps, uid: string, token: string): Promise<{ user: User } | { error: "uid" | "token" }> {
+  const userId = decodeUid(uid);
+  const user = userId === null ? undefined : await deps.db.query.users.findFirst({ where: eq(users.id, userId) });
+  if (!user || !user.isActive) return { error: "uid" };
+  if (!(await checkResetToken(deps, user, token))) return { error: "token" };
+  return { user };
+}
+
+/** password/reset/confirm/: uid, then token, then the new password. */
+export async function confirmPasswordReset(deps: Deps, input: ResetConfirmInput): Promise<void> {
+  const link = await resolveResetLink(deps, input.uid, input.token);
+  if ("error" in link) throw invalid(link.error, "Invalid value");
+  // The reset token is bound to the password hash, so the conditional write makes it single-use.
+  if (!(await completePasswordReset(deps, link.user, input))) throw invalid("token", "Invalid value");
+}
