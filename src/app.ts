@@ -1,23 +1,14 @@
 // Builds the Hono app: global headers, CORS, error mapping, and every route under AUTH_PREFIX.
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Bindings, ConfigError, type Config, getConfig } from "./config";
 import { InvalidInput } from "./core/errors";
 import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
-import { emailRoutes } from "./routes/email";
-import { csrfRoutes } from "./routes/csrf";
-import { historyRoutes } from "./routes/history";
-import { loginRoutes } from "./routes/login";
-import { logoutRoutes } from "./routes/logout";
-import { passwordRoutes } from "./routes/password";
-import { passwordLinkRoutes } from "./routes/password-link";
-import { profileRoutes } from "./routes/profile";
-import { registrationRoutes } from "./routes/registration";
-import { sessionRoutes } from "./routes/sessions";
-import { tokenRoutes } from "./routes/token";
-import { userRoutes } from "./routes/user";
+import { allEndpoints } from "./features";
+import { type Mount, registerEndpoints, type ServedApi } from "./http/endpoint";
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -26,23 +17,38 @@ function jsonResponse(status: number, body: unknown, headers: Record<string, str
   });
 }
 
-/** Maps any thrown error to the contract's body; unexpected ones are logged and never leak internals. */
-function errorResponse(error: unknown, aliases?: ReadonlyMap<string, string>): Response {
+/** Maps any thrown error to the contract's body; unexpected ones are logged (with the request id) and never leak internals. */
+function errorResponse(error: unknown, aliases?: ReadonlyMap<string, string>, id?: string): Response {
   if (error instanceof InvalidInput) error = validationError(renameErrorFields(error.errors, aliases ?? new Map()));
   if (error instanceof ApiError) return jsonResponse(error.status, error.body, error.headers);
-  console.error("unhandled error", error);
+  console.error(`unhandled error (request ${id ?? "unknown"})`, error);
   return jsonResponse(500, { detail: "A server error occurred." });
 }
 
+/** "/auth/" -> "/auth"; "/" -> "". */
+const base = (prefix: string) => prefix.replace(/\/$/, "");
+
+/** Marks the requests of one mount with what it serves; the legacy mount also answers with legacy token names. */
+function mountMiddleware(served: ServedApi, config?: Config): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("api", served);
+    if (config) c.set("deps", { ...c.var.deps, config });
+    await next();
+  };
+}
+
 function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false }).basePath(config.authPrefix.replace(/\/$/, "") || "/");
+  const app = new Hono<AppEnv>({ strict: false });
   const corsOrigins = new Set(config.corsAllowedOrigins);
   const corsAllowHeaders = `Authorization, Content-Type, ${config.csrfHeaderName}`;
 
+  // A request id in every response and in the error log; Cloudflare's ray id when there is one.
+  app.use(requestId({ generator: (c) => c.req.header("cf-ray") ?? crypto.randomUUID() }));
   app.use(async (c, next) => {
     await next();
     const headers = c.res.headers;
-    headers.set("Cache-Control", "no-store");
+    // Handlers that may be cached say so (the docs assets); everything else is private and fresh.
+    if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
     if (headers.get("content-type") === "application/json") headers.set("content-type", "application/json; charset=utf-8");
     const origin = c.req.header("origin");
     if (origin && corsOrigins.has(origin)) {
@@ -50,7 +56,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
       headers.set("Access-Control-Allow-Credentials", "true");
       headers.append("Vary", "Origin");
       // A cross-site app cannot read the API's csrftoken cookie; it reads the same value from this header.
-      headers.set("Access-Control-Expose-Headers", config.csrfHeaderName);
+      headers.set("Access-Control-Expose-Headers", `${config.csrfHeaderName}, X-Request-Id`);
       if (c.req.method === "OPTIONS") {
         headers.set("Access-Control-Allow-Methods", headers.get("Allow") ?? "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         headers.set("Access-Control-Allow-Headers", corsAllowHeaders);
@@ -60,22 +66,31 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   });
   app.use(depsMiddleware(options));
 
-  loginRoutes(app);
-  logoutRoutes(app, config.logoutOnGet);
-  tokenRoutes(app);
-  csrfRoutes(app);
-  userRoutes(app);
-  passwordRoutes(app);
-  passwordLinkRoutes(app);
-  registrationRoutes(app, config.emailRequired);
-  profileRoutes(app);
-  historyRoutes(app);
-  sessionRoutes(app);
-  emailRoutes(app);
+  const authMount: Mount = {
+    prefix: config.authPrefix,
+    paths: (declaration) => [declaration.path, ...(declaration.aliases ?? [])],
+    title: "edge-rest-auth",
+  };
+  app.use(`${base(config.authPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: authMount }));
+  registerEndpoints(app, config, allEndpoints, (declaration) => authMount.paths(declaration).map((path) => base(config.authPrefix) + path));
+
+  if (config.legacyAccountsPrefix) {
+    // Seed 004 at its own paths, by the same declarations, always with the legacy token names (contract §4).
+    const legacyMount: Mount = {
+      prefix: config.legacyAccountsPrefix,
+      paths: (declaration) => declaration.legacyPaths ?? [],
+      title: "JWT Authentication API (seed 004 paths)",
+    };
+    const legacyConfig: Config = { ...config, jwtResponseFieldStyle: "legacy" };
+    app.use(`${base(config.legacyAccountsPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: legacyMount }, legacyConfig));
+    registerEndpoints(app, legacyConfig, allEndpoints, (declaration) =>
+      legacyMount.paths(declaration).map((path) => base(config.legacyAccountsPrefix!) + path),
+    );
+  }
 
   app.notFound(() => jsonResponse(404, { detail: "Not found." }));
   app.onError((error, c) => {
-    const response = errorResponse(error, c.get("aliases"));
+    const response = errorResponse(error, c.get("aliases"), c.get("requestId"));
     return c.newResponse(response.body, response.status as ContentfulStatusCode, Object.fromEntries(response.headers));
   });
   return app;

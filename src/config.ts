@@ -56,6 +56,11 @@ export interface Config {
   environment: "development" | "production" | "test";
   /** Mount point, with leading and trailing slash. Default `/auth/`. */
   authPrefix: string;
+  /**
+   * LEGACY_ACCOUNTS_PREFIX: where seed 004's paths are also served verbatim (e.g. `/accounts/api/`), with
+   * the legacy token names. Default null (not served).
+   */
+  legacyAccountsPrefix: string | null;
   /** API origin used to build links in mails, e.g. `https://api.example.com`. */
   publicBaseUrl: string;
   /** `current` (access/refresh) or `legacy` (access_token/refresh_token). Default `current`. */
@@ -287,9 +292,18 @@ export function parseConfig(env: Bindings): Config {
   const allValidators: PasswordValidatorName[] = ["similarity", "min_length", "common", "numeric"];
   const validators = option(env, "PASSWORD_VALIDATORS", list(oneOf<PasswordValidatorName>(...allValidators)), allValidators);
 
+  const prefixPattern = pattern(/^[\w\-/]*$/, "must be a path like /auth/");
+  const authPrefix = normalizePrefix(option(env, "AUTH_PREFIX", prefixPattern, "/auth/"));
+  const legacyRaw = option<string | null>(env, "LEGACY_ACCOUNTS_PREFIX", prefixPattern, null);
+  const legacyAccountsPrefix = legacyRaw === null ? null : normalizePrefix(legacyRaw);
+  if (legacyAccountsPrefix !== null && (legacyAccountsPrefix === "/" || legacyAccountsPrefix === authPrefix)) {
+    throw new ConfigError("LEGACY_ACCOUNTS_PREFIX: must be a path of its own, like /accounts/api/ (not / nor AUTH_PREFIX)");
+  }
+
   return {
     environment,
-    authPrefix: normalizePrefix(option(env, "AUTH_PREFIX", pattern(/^[\w\-/]*$/, "must be a path like /auth/"), "/auth/")),
+    authPrefix,
+    legacyAccountsPrefix,
     publicBaseUrl: option(env, "PUBLIC_BASE_URL", absoluteUrl, publicBaseUrl).replace(/\/+$/, ""),
     jwtResponseFieldStyle: option(env, "JWT_RESPONSE_FIELD_STYLE", oneOf("current", "legacy"), "current"),
     accessTokenLifetime,

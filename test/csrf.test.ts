@@ -69,7 +69,7 @@ describe("GET csrf/", () => {
     };
     const allowed = await call("GET", "/auth/csrf/", { env: CROSS_SITE, headers: { origin: "https://app.example.org" } });
     expect(allowed.headers.get("x-csrftoken")).toBe(setCookies(allowed).values.csrftoken);
-    expect(allowed.headers.get("access-control-expose-headers")).toBe("X-CSRFToken");
+    expect(allowed.headers.get("access-control-expose-headers")).toBe("X-CSRFToken, X-Request-Id");
     const other = await call("GET", "/auth/csrf/", { env: CROSS_SITE, headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
     expect(other.headers.get("access-control-expose-headers")).toBeNull();

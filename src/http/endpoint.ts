@@ -21,7 +21,8 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
  */
 export type AuthKind = "public" | "optional" | "required" | "capability";
 
-export type BodySchema = () => z.ZodMiniType<Record<string, unknown>>;
+/** The body schema under a config (most ignore it; registration and password change depend on settings). */
+export type BodySchema = (config: Config) => z.ZodMiniType<Record<string, unknown>>;
 
 export interface QueryParamDoc {
   name: string;
@@ -76,7 +77,14 @@ export interface Declaration<A extends AuthKind = AuthKind, B extends BodySchema
   responses: Readonly<Record<number, ResponseDoc>>;
 }
 
-type BodyOf<B> = B extends () => infer S ? (S extends z.ZodMiniType ? z.output<S> : never) : Record<string, never>;
+/** The validated body's type; `{}` for an operation without a body. (`body` is optional, so B includes undefined.) */
+type BodyOf<B> = [NonNullable<B>] extends [never]
+  ? Record<string, never>
+  : NonNullable<B> extends (config: Config) => infer S
+    ? S extends z.ZodMiniType
+      ? z.output<S>
+      : never
+    : never;
 
 /** The request variables a handler of declaration `D` can rely on. */
 export type EndpointVariables<D extends Declaration> = {
@@ -171,7 +179,8 @@ export function registerEndpoints(
     }
   }
   for (const [path, here] of byPath) {
-    const methods = here.map((endpoint) => endpoint.declaration.method);
+    // GET first (then HEAD after the declared ones), the rest in declaration order.
+    const methods = here.map((endpoint) => endpoint.declaration.method).sort((a, b) => Number(b === "GET") - Number(a === "GET"));
     const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
     for (const endpoint of here) app.on(endpoint.declaration.method, path, ...(chainFor(endpoint) as [Handler<AppEnv>]));
     app.on("OPTIONS", path, (c) => c.body(null, 204, { Allow: allow }));

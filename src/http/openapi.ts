@@ -30,9 +30,9 @@ function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
 /** Hono `:param` -> OpenAPI `{param}`, with the trailing slash the contract writes. */
 const openApiPath = (prefix: string, path: string) => `${prefix}${path.slice(1).replace(/:(\w+)/g, "{$1}")}/`;
 
-function requestBody(declaration: Declaration): JsonSchema | undefined {
+function requestBody(config: Config, declaration: Declaration): JsonSchema | undefined {
   if (!declaration.body || declaration.method === "GET") return undefined;
-  const schema = jsonSchema(declaration.body(), "input");
+  const schema = jsonSchema(declaration.body(config), "input");
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   for (const [canonical, alias] of Object.entries(declaration.bodyAliases ?? {})) {
     properties[alias] = { ...properties[canonical], description: `Seed-004 name of \`${canonical}\`, read when \`${canonical}\` is absent.` };
@@ -85,7 +85,7 @@ function operation(config: Config, declaration: Declaration, operationId: string
     ...[...declaration.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
     ...(declaration.query ?? []).map((query) => ({ name: query.name, in: "query", required: false, description: query.description, schema: query.schema })),
   ];
-  const body = requestBody(declaration);
+  const body = requestBody(config, declaration);
   const description = [declaration.description, aliasOf ? `Alias of \`${aliasOf}\`.` : undefined].filter(Boolean).join("\n\n");
   return {
     operationId,

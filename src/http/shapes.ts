@@ -1,11 +1,24 @@
-// Wire shapes shared by several routes: UserDetails, TokenResponse, DRF datetimes.
+// Wire shapes shared by several features: UserDetails, TokenResponse, events, DRF datetimes.
 import type { Config } from "../config";
-import type { User } from "../db/schema";
+import type { SecurityEvent, User } from "../db/schema";
 import type { TokenPair } from "../core/tokens";
 
 /** DRF DateTimeField: ISO 8601 UTC with six fractional digits. */
 export function formatDateTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+/** A history event (contract §1.9). */
+export function eventShape(row: SecurityEvent) {
+  return {
+    id: row.id,
+    event: row.event,
+    created_at: formatDateTime(row.createdAt),
+    ip: row.ip,
+    user_agent: row.userAgent,
+    country: row.country,
+    meta: row.meta,
+  };
 }
 
 export function userDetails(user: User) {

@@ -1,6 +1,7 @@
 // Request bodies: DRF's three parsers, then one zod pass whose issues become DRF's `{field: [messages]}`.
 import type { Context, MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
+import type { Config } from "../config";
 import type { AppEnv } from "./context";
 import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
 
@@ -217,12 +218,12 @@ export function lazySchema<S extends z.ZodMiniType>(build: () => S): () => S {
   return () => (schema ??= build());
 }
 
-export function validateBody(schema: () => z.ZodMiniType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
+export function validateBody(schema: (config: Config) => z.ZodMiniType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const data = await parseRequestBody(c.req.raw);
     const used = applyAliases(data, options.aliases ?? {});
     c.set("aliases", used);
-    const result = schema().safeParse(data);
+    const result = schema(c.var.deps.config).safeParse(data);
     if (!result.success) throw validationError(renameErrorFields(toFieldErrors(result.error), used));
     c.req.addValidatedData("json", result.data);
     await next();

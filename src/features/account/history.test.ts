@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../index";
-import { call, loggedIn, mailTo, newIdentity } from "../../../test/helpers";
+import { call, clock, loggedIn, mailTo, newIdentity } from "../../../test/helpers";
 
 const keyIn = (text: string) => /Confirmation key: (\S+)/.exec(text)![1]!;
 const familyOf = (token: string) => JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).fam as string;
@@ -21,6 +21,7 @@ describe("history/", () => {
     await call("PATCH", "/auth/user/", { token: me.access, body: { first_name: "Ada" } });
     // Reuse: rotate, then present the old token again (revokes `second`'s family).
     await call("POST", "/auth/token/refresh/", { body: { refresh: second.body.refresh } });
+    clock.advance(11); // past REFRESH_REUSE_INTERVAL: the replay is reuse
     await call("POST", "/auth/token/refresh/", { body: { refresh: second.body.refresh } });
     const third = await call("POST", "/auth/login/", { body: { username: me.username, password: me.password } });
     await call("DELETE", `/auth/sessions/${familyOf(third.body.access)}/`, { token: me.access });

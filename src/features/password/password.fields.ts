@@ -1,4 +1,4 @@
-// Field rules shared by the password routes (password.ts) and the reset-link flow (password-link.ts).
+// Field rules shared by the password declarations and handlers.
 import * as z from "zod/mini";
 import { charField, lazySchema } from "../../http/validation";
 

@@ -1,0 +1,17 @@
+// Every feature's endpoints: the one list app.ts registers and the OpenAPI document describes.
+import type { Endpoint } from "../http/endpoint";
+import { accountEndpoints } from "./account";
+import { docsEndpoints } from "./docs";
+import { passwordEndpoints } from "./password";
+import { registrationEndpoints } from "./registration";
+import { sessionEndpoints } from "./session";
+import { sessionsEndpoints } from "./sessions";
+
+export const allEndpoints: readonly Endpoint[] = [
+  ...sessionEndpoints,
+  ...registrationEndpoints,
+  ...passwordEndpoints,
+  ...accountEndpoints,
+  ...sessionsEndpoints,
+  ...docsEndpoints,
+];

@@ -1,0 +1,57 @@
+// Handlers of registration and e-mail verification, one per declaration in registration.routes.ts.
+import type { Context } from "hono";
+import { checkVerificationBaseUrl } from "../../core/links";
+import type { EndpointHandler } from "../../http/endpoint";
+import { notFound } from "../../http/errors";
+import { setJwtCookies } from "../../http/jwt-cookies";
+import { htmlPage } from "../../http/pages";
+import { tokenResponse } from "../../http/shapes";
+import { enforceThrottle } from "../../http/throttle";
+import type * as routes from "./registration.routes";
+import { register as createAccount } from "./registration.service";
+import { confirmEmail, resendConfirmation } from "./verification.service";
+
+const VERIFICATION_SENT = { detail: "Verification e-mail sent." };
+
+export const register: EndpointHandler<typeof routes.register> = async (c) => {
+  const { deps, body } = c.var;
+  const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
+  const result = await createAccount(deps, { ...body, email: body.email ?? "", verification_base_url: baseUrl });
+  if (result.kind === "verification_sent") return c.json(VERIFICATION_SENT, 201);
+  setJwtCookies(c, deps.config, result.tokens, { newSession: true });
+  return c.json(tokenResponse(deps.config, result.user, result.tokens), 201);
+};
+
+async function verify(c: Context, confirmed: boolean) {
+  if (!confirmed) throw notFound();
+  return c.json({ detail: "ok" }, 200);
+}
+
+export const verifyEmail: EndpointHandler<typeof routes.verifyEmail> = async (c) =>
+  verify(c, await confirmEmail(c.var.deps, c.var.body.key));
+
+export const verifyEmailFromPath: EndpointHandler<typeof routes.verifyEmailFromPath> = async (c) =>
+  verify(c, await confirmEmail(c.var.deps, `${c.req.param("uid")}:${c.req.param("token")}`));
+
+export const resendEmail: EndpointHandler<typeof routes.resendEmail> = async (c) => {
+  const { deps, body } = c.var;
+  const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
+  await enforceThrottle(deps, "resend_email", body.email.toLowerCase());
+  await resendConfirmation(deps, body.email, baseUrl);
+  return c.json({ detail: "ok" }, 200);
+};
+
+/** The mailed link: verify, then redirect (or show a page). Never sets auth cookies. */
+export const verificationLink: EndpointHandler<typeof routes.verificationLink> = async (c) => {
+  const { config } = c.var.deps;
+  const ok = await confirmEmail(c.var.deps, c.req.param("key") ?? "");
+  if (ok) return c.redirect(config.emailVerifiedRedirect ?? `${config.authPrefix}registration/verified/`, 302);
+  if (config.emailVerificationFailedRedirect) return c.redirect(config.emailVerificationFailedRedirect, 302);
+  return htmlPage(c, 400, "Invalid link", "This confirmation link is invalid or has expired.");
+};
+
+export const verifiedPage: EndpointHandler<typeof routes.verifiedPage> = (c) =>
+  htmlPage(c, 200, "E-mail confirmed", "Your e-mail address has been confirmed. You can now sign in.");
+
+export const verificationSentPage: EndpointHandler<typeof routes.verificationSentPage> = (c) =>
+  htmlPage(c, 200, "Check your inbox", "We have sent you an e-mail. Open the link in it to confirm your address.");

@@ -1,0 +1,55 @@
+// Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new family.
+import { eq } from "drizzle-orm";
+import { getHashIterations, hashPassword, isUsablePassword, verifyAgainstDummy, verifyPassword } from "../../crypto/pbkdf2";
+import { type User, users } from "../../db/schema";
+import type { Deps } from "../../core/deps";
+import { invalid } from "../../core/errors";
+import { recordEvent } from "../../core/events";
+import { prepareNewFamily, type TokenPair } from "../../core/tokens";
+import { EMAIL_NOT_VERIFIED, findUserByEmail, findUserByUsername } from "../../core/users";
+
+const UNABLE_TO_LOG_IN = "Unable to log in with provided credentials.";
+
+export interface LoginInput {
+  username?: string;
+  email?: string;
+  password: string;
+}
+
+export type LoginResult = { user: User; tokens: TokenPair };
+
+/** Password login: one PBKDF2 for known and unknown users alike, then a new family. */
+export async function login(deps: Deps, input: LoginInput): Promise<LoginResult> {
+  const { config } = deps;
+  const byEmail = input.email && config.loginMethods.includes("email");
+  const byUsername = !byEmail && input.username && config.loginMethods.includes("username");
+  if (!byEmail && !byUsername) {
+    throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
+  }
+  const user = byEmail ? await findUserByEmail(deps, input.email!) : await findUserByUsername(deps, input.username!);
+  if (!user || !isUsablePassword(user.password)) {
+    await verifyAgainstDummy(input.password, config.pbkdf2Iterations);
+    throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
+  }
+  const valid = await verifyPassword(input.password, user.password);
+  if (!valid || !user.isActive) {
+    recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
+    throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
+  }
+  if (config.emailVerification === "mandatory" && !user.emailVerified) {
+    recordEvent(deps, user.id, "login_failed", { reason: "email_not_verified" });
+    throw invalid("non_field_errors", EMAIL_NOT_VERIFIED);
+  }
+  const now = deps.now();
+  // Re-hash when the configured work factor changed since this hash was made.
+  const rehash = getHashIterations(user.password) !== config.pbkdf2Iterations;
+  const password = rehash ? await hashPassword(input.password, config.pbkdf2Iterations) : user.password;
+  const session = prepareNewFamily(deps, user.id);
+  await deps.db.batch([
+    deps.db.update(users).set({ lastLogin: now, password }).where(eq(users.id, user.id)),
+    session.insert,
+  ]);
+  recordEvent(deps, user.id, "login", { session: session.family });
+  return { user: { ...user, lastLogin: now, password }, tokens: await session.sign(user.id) };
+}
+
