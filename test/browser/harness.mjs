@@ -156,7 +156,10 @@ export async function startApi({ vars = {}, logLevel = process.env.BROWSER_SUITE
     return { origin, base, persist, stop };
   } catch (e) {
     await stop();
-    throw e;
+    // wrangler's own message is often generic ("An error occurred when starting the server"); the why is in the causes.
+    const causes = [];
+    for (let c = e.cause; c && causes.length < 5; c = c.cause) causes.push(c.message ?? String(c));
+    throw causes.length ? new Error([e.message, ...causes].join(": "), { cause: e }) : e;
   }
 }
 
