@@ -1,7 +1,7 @@
 // Tests run inside workerd with real D1 and KV; migrations are read here and applied in test/setup.ts.
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -25,6 +25,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // test/browser/ is the Chromium suite (`npm run test:browser`, node's test runner), not workerd's.
+      exclude: [...configDefaults.exclude, "test/browser/**"],
     },
   };
 });

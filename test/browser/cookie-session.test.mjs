@@ -1,0 +1,160 @@
+// Cookie mode from a single-page app on another origin, in Chromium (issue 13).
+// One API (wrangler dev, fresh D1/KV) and one page server for the whole file; each test has its
+// own user and its own cookie jar.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { launchBrowser, newContext, screenshot, startApi, startMailSink, startPageServer, withTimeout } from "./harness.mjs";
+
+const PASSWORD = "browser suite passphrase 42";
+const COOKIES = { access: "access", refresh: "refresh" };
+
+let api;
+let pages;
+let mail;
+let browser;
+
+// Bounds: each start inside has its own timeout too; these cap the whole setup and teardown.
+before(async () => {
+  mail = await startMailSink();
+  pages = await startPageServer();
+  api = await startApi({
+    vars: {
+      JWT_AUTH_COOKIE: COOKIES.access,
+      JWT_AUTH_REFRESH_COOKIE: COOKIES.refresh,
+      JWT_AUTH_HTTPONLY: "true",
+      JWT_AUTH_COOKIE_USE_CSRF: "true",
+      // The production default: Chromium keeps Secure cookies from http://127.0.0.1 (a trustworthy origin).
+      JWT_AUTH_SECURE: "true",
+      CORS_ALLOWED_ORIGINS: pages.origin,
+      CSRF_TRUSTED_ORIGINS: pages.origin,
+      // Mandatory verification (the default): the link comes through the mail sink.
+      MAIL_API_URL: mail.url,
+      MAIL_API_KEY: "sink",
+    },
+  });
+  browser = await launchBrowser();
+}, { timeout: 180_000 });
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await api?.stop();
+  await pages?.stop();
+  await mail?.stop();
+}, { timeout: 60_000 });
+
+/** Registers through the API (as the app's sign-up form would) and confirms the mailed key. */
+async function registeredUser() {
+  const username = `user-${randomBytes(4).toString("hex")}`;
+  const email = `${username}@example.com`;
+  const post = (path, body) =>
+    fetch(`${api.base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  const registered = await post("/registration/", { username, email, password1: PASSWORD, password2: PASSWORD });
+  assert.equal(registered.status, 201, await registered.text());
+  const message = await mail.waitFor((m) => m.to?.includes(email));
+  const key = /Confirmation key: (\S+)/.exec(message.text)?.[1];
+  assert.ok(key, `no confirmation key in:\n${message.text}`);
+  const verified = await post("/registration/verify-email/", { key });
+  assert.equal(verified.status, 200, await verified.text());
+  return username;
+}
+
+/** Opens the client page in a fresh cookie jar; `client` in the page is test/browser/pages/client.js. */
+async function openClient(t) {
+  const context = await newContext(browser);
+  t.after(() => context.close().catch(() => {}));
+  const page = await context.newPage();
+  await page.goto(pages.url("app.html", { api: api.base }));
+  return { context, page, client: (method, ...args) => page.evaluate(([m, a]) => window.client[m](...a), [method, args]) };
+}
+
+test("cookie session from another origin: login, user, refresh, logout", { timeout: 60_000 }, async (t) => {
+  const username = await registeredUser();
+  const { context, page, client } = await openClient(t);
+  try {
+    const login = await client("login", username, PASSWORD);
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    assert.equal(login.body.user.username, username);
+    assert.equal(login.body.refresh, "", "JWT_AUTH_HTTPONLY withholds the refresh token from the body");
+
+    const jar = Object.fromEntries((await context.cookies(api.origin)).map((c) => [c.name, c]));
+    for (const name of [COOKIES.access, COOKIES.refresh]) {
+      assert.ok(jar[name], `${name} cookie stored (got ${Object.keys(jar)})`);
+      assert.equal(jar[name].httpOnly, true, `${name} is HttpOnly`);
+      assert.equal(jar[name].sameSite, "Lax");
+      assert.equal(jar[name].secure, true, `${name} is Secure (Chromium keeps Secure cookies from http://127.0.0.1)`);
+    }
+    assert.ok(jar.csrftoken && !jar.csrftoken.httpOnly, "csrftoken readable by the page");
+    assert.equal(await client("csrfCookie"), jar.csrftoken.value);
+
+    const user = await client("user");
+    assert.equal(user.status, 200, JSON.stringify(user.body));
+    assert.equal(user.body.username, username);
+
+    const refreshed = await client("refresh");
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.ok(refreshed.body.access && !("refresh" in refreshed.body), "refresh token stays in its cookie");
+    const rotated = (await context.cookies(api.origin)).find((c) => c.name === COOKIES.refresh);
+    assert.notEqual(rotated.value, jar[COOKIES.refresh].value, "the refresh cookie was rotated");
+    assert.equal((await client("user")).status, 200);
+
+    const logout = await client("logout");
+    assert.equal(logout.status, 200, JSON.stringify(logout.body));
+    const left = (await context.cookies(api.origin)).map((c) => c.name);
+    assert.ok(!left.includes(COOKIES.access) && !left.includes(COOKIES.refresh), `JWT cookies expired (left: ${left})`);
+    const loggedOut = await client("user");
+    assert.equal(loggedOut.status, 401, JSON.stringify(loggedOut.body));
+    assert.deepEqual(context.offLoopback(), []);
+  } finally {
+    await screenshot(page, "cookie-session");
+  }
+});
+
+test("four concurrent refreshes with one refresh cookie keep the user logged in (REFRESH_REUSE_INTERVAL)", { timeout: 60_000 }, async (t) => {
+  const username = await registeredUser();
+  const { context, page, client } = await openClient(t);
+  try {
+    const login = await client("login", username, PASSWORD);
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+
+    // The refresh cookie each of the four requests really carried (read from Chromium's network stack).
+    const carried = [];
+    const onRequest = (r) => {
+      if (r.method() === "POST" && r.url().endsWith("/token/refresh/")) {
+        carried.push(r.allHeaders().then((h) => new RegExp(`(?:^|; )${COOKIES.refresh}=([^;]*)`).exec(h.cookie ?? "")?.[1] ?? null));
+      }
+    };
+    page.on("request", onRequest);
+    const race = await client("refreshConcurrently", 4);
+    page.off("request", onRequest);
+    const tokens = await withTimeout(Promise.all(carried), 5_000, "request headers of the four refreshes");
+    assert.equal(tokens.length, 4);
+    assert.ok(tokens[0] && tokens.every((v) => v === tokens[0]), "the four requests carried the same refresh cookie");
+
+    const user = await client("user");
+    await client("note", "after the four concurrent refreshes");
+    // Both in one assertion, so a failure shows the whole picture (which refreshes lost, and whether that logged the user out).
+    assert.deepEqual(
+      { refreshes: race.map((r) => r.status), user: user.status, username: user.body.username },
+      { refreshes: [200, 200, 200, 200], user: 200, username },
+      `after four concurrent refreshes: ${JSON.stringify(race.map((r) => r.body.code ?? "ok"))}; user/: ${JSON.stringify(user.body.detail ?? "ok")}`,
+    );
+
+    const again = await client("refresh");
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await client("user")).status, 200);
+
+    const logout = await client("logout");
+    assert.equal(logout.status, 200, JSON.stringify(logout.body));
+    const gone = await client("user");
+    assert.equal(gone.status, 401, JSON.stringify(gone.body));
+    assert.deepEqual(context.offLoopback(), []);
+  } finally {
+    await screenshot(page, "refresh-race");
+  }
+});
