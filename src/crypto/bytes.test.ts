@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import {
   constantTimeEqual,
-  decodeBase64,
   decodeBase64Url,
   encodeBase64,
   encodeBase64Url,
@@ -22,31 +21,18 @@ const RFC4648: ReadonlyArray<[string, string]> = [
   ["foobar", "Zm9vYmFy"],
 ];
 
-describe("base64", () => {
-  it.each(RFC4648)("encodes and decodes %j", (plain, encoded) => {
+describe("base64 (Django's hash layout)", () => {
+  it.each(RFC4648)("encodes %j", (plain, encoded) => {
     expect(encodeBase64(utf8(plain))).toBe(encoded);
-    expect(decodeBase64(encoded)).toEqual(utf8(plain));
   });
 
-  it("uses + and / and handles every byte value", () => {
-    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-    expect(decodeBase64(encodeBase64(all))).toEqual(all);
+  it("uses + and / and handles every byte value and large inputs", () => {
     expect(encodeBase64(new Uint8Array([0xfb, 0xff]))).toBe("+/8=");
-  });
-
-  it("encodes large inputs", () => {
     const big = randomBytes(200_000);
-    const decoded = decodeBase64(encodeBase64(big));
+    const decoded = Uint8Array.from(atob(encodeBase64(big)), (char) => char.charCodeAt(0));
     // Element-wise toEqual is slow on 200 KB; comparing the bytes directly is not.
     expect(decoded.length === big.length && decoded.every((b, i) => b === big[i])).toBe(true);
   });
-
-  it.each(["Zg", "Zg=", "Zm9v=", "Z===", "Zm9v\n", "Zm-v", "Zh==", " Zm9v"])(
-    "rejects %j with TypeError",
-    (bad) => {
-      expect(() => decodeBase64(bad)).toThrow(TypeError);
-    },
-  );
 });
 
 describe("base64url", () => {

@@ -1,8 +1,8 @@
 // Byte helpers shared by the crypto primitives: encodings, randomness and constant-time comparison.
+import { base64url } from "jose";
 
 const textEncoder = new TextEncoder();
 
-const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
 
 // getRandomValues refuses more than 65,536 bytes per call.
@@ -23,32 +23,23 @@ export function encodeBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/**
- * Decodes standard, padded base64. Throws `TypeError` on anything that is not
- * the canonical encoding of some bytes (bad characters, padding or trailing bits),
- * so one value never has two accepted spellings.
- */
-export function decodeBase64(s: string): Uint8Array {
-  if (!BASE64_PATTERN.test(s)) throw new TypeError("Invalid base64 string");
-  const binary = atob(s);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  if (encodeBase64(bytes) !== s) throw new TypeError("Non-canonical base64 string");
-  return bytes;
-}
-
-/** Encodes bytes as unpadded base64url (RFC 4648 §5), as used in JWTs and URLs. */
+/** Encodes bytes as unpadded base64url (RFC 4648 §5), as used in JWTs and URLs (jose's encoder). */
 export function encodeBase64Url(bytes: Uint8Array): string {
-  return encodeBase64(bytes).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  return base64url.encode(bytes);
 }
 
 /** Decodes unpadded base64url. Throws `TypeError` on padding, bad characters or a non-canonical value. */
 export function decodeBase64Url(s: string): Uint8Array {
-  if (!BASE64URL_PATTERN.test(s) || s.length % 4 === 1) {
+  if (!BASE64URL_PATTERN.test(s)) throw new TypeError("Invalid base64url string");
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(s);
+  } catch {
     throw new TypeError("Invalid base64url string");
   }
-  const standard = s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4);
-  return decodeBase64(standard);
+  // jose accepts stray trailing bits ("Zh" decodes like "Zg"): one value must have one spelling.
+  if (base64url.encode(bytes) !== s) throw new TypeError("Non-canonical base64url string");
+  return bytes;
 }
 
 /** Returns `n` cryptographically random bytes. Throws `TypeError` unless `n` is a non-negative integer. */
