@@ -1,6 +1,6 @@
 // Wire conventions of contract §1.1–§1.2: routing, methods, headers, body parsing and its errors, CORS.
 import { describe, expect, it } from "vitest";
-import { call, loggedIn, newIdentity, registerVerified } from "./helpers";
+import { app, call, envWith, loggedIn, newIdentity, registerVerified } from "./helpers";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const NOT_FOUND = { detail: "Not found." };
@@ -240,6 +240,30 @@ describe("request bodies", () => {
     // Just under the limit is parsed normally (and then fails validation on length).
     const under = await call("POST", "/auth/login/", { body: { username: "a".repeat(60 * 1024), password: "x" } });
     expect(under.body).toEqual({ username: ["Ensure this field has no more than 150 characters."] });
+  });
+
+  it("a chunked body without Content-Length is cut off at 64 KiB while reading, never read whole", async () => {
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(`{"pad":"${"a".repeat(1010)}",`);
+    // 10 MB on offer; the reader must stop right after the 64th KiB.
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 10_000) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const request = new Request("https://api.example.test/auth/login/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const response = await app.fetch(request, envWith());
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ detail: "Request body exceeds 65536 bytes." });
+    expect(pulled).toBeLessThan(80);
   });
 
   it("numbers are accepted as strings, like DRF's CharField", async () => {

@@ -21,15 +21,37 @@ function pythonTypeName(value: unknown): string {
   return "dict";
 }
 
-async function readLimitedText(request: Request): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const buffer = await request.arrayBuffer();
-  if (buffer.byteLength > MAX_BODY_BYTES) throw tooLarge();
-  return new TextDecoder().decode(buffer);
-}
-
 const tooLarge = () => detailError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+
+/**
+ * The body's bytes, read chunk by chunk and abandoned as soon as they pass MAX_BODY_BYTES: a chunked
+ * upload without Content-Length is never held in memory whole. A declared length over the cap is
+ * refused before reading anything.
+ */
+async function readLimited(request: Request): Promise<Uint8Array> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
 
 /** Parses JSON, form-urlencoded or multipart into a plain object, with DRF's errors for anything else. */
 export async function parseRequestBody(request: Request): Promise<Record<string, unknown>> {
@@ -37,15 +59,12 @@ export async function parseRequestBody(request: Request): Promise<Record<string,
   const contentType = request.headers.get("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
 
+  const bytes = await readLimited(request);
   if (mediaType === "multipart/form-data" || mediaType === "application/x-www-form-urlencoded") {
-    const declared = Number(request.headers.get("content-length") ?? "0");
-    if (declared > MAX_BODY_BYTES) throw tooLarge();
+    if (bytes.byteLength === 0) return {};
     let form: FormData;
     try {
-      const buffer = await request.arrayBuffer();
-      if (buffer.byteLength > MAX_BODY_BYTES) throw tooLarge();
-      if (buffer.byteLength === 0) return {};
-      form = await new Response(buffer, { headers: { "content-type": contentType } }).formData();
+      form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
     } catch (error) {
       if (error instanceof ApiError) throw error;
       throw detailError(400, `Multipart form parse error - ${error instanceof Error ? error.message : "invalid body"}`);
@@ -58,7 +77,7 @@ export async function parseRequestBody(request: Request): Promise<Record<string,
     return data;
   }
 
-  const text = await readLimitedText(request);
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
   if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
     throw detailError(415, `Unsupported media type "${contentType}" in request.`);
