@@ -1,16 +1,12 @@
 // The text + HTML of every mail we send; links and raw key/uid/token are included like dj-rest-auth's templates.
+import { html } from "hono/html";
 import type { MailMessage } from "./mail";
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function compose(to: string, subject: string, paragraphs: string[], link?: { url: string; label: string }): MailMessage {
   const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : [])].join("\n\n");
-  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("");
-  const button = link ? `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>` : "";
-  const html = `<!doctype html><html><body>${body}${button}</body></html>`;
-  return { to, subject, text, html };
+  // hono/html escapes every value; with no promise among them the result is already a string.
+  const markup = html`<!doctype html><html><body>${paragraphs.map((p) => html`<p>${p}</p>`)}${link ? html`<p><a href="${link.url}">${link.label}</a></p>` : ""}</body></html>`;
+  return { to, subject, text, html: String(markup) };
 }
 
 export function confirmationMail(to: string, username: string, url: string, key: string): MailMessage {

@@ -35,7 +35,7 @@ async function loadUser(deps: Deps, claims: TokenClaims): Promise<Authenticated>
   if (!row) throw authErrors.userNotFound();
   // Logout and revocation take effect at once instead of at access-token expiry.
   if (deps.config.accessTokenSessionCheck && (row.familyId === null || row.familyRevokedAt !== null)) {
-    throw authErrors.tokenNotValid();
+    throw authErrors.accessTokenNotValid();
   }
   if (!row.user.isActive) throw authErrors.userInactive();
   return { user: row.user, claims };
@@ -64,7 +64,7 @@ async function guardCookieCredential(c: Context<AppEnv>, credential: { fromCooki
 
 async function verifyAccessToken(deps: Deps, token: string): Promise<Authenticated> {
   const claims = await decodeToken(deps, token, "access");
-  if (!claims) throw authErrors.tokenNotValid();
+  if (!claims) throw authErrors.accessTokenNotValid();
   return loadUser(deps, claims);
 }
 

@@ -45,7 +45,7 @@ const BEARER_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };
 /** 401 on protected endpoints (contract §1.6). */
 export const authErrors = {
   missing: () => new ApiError(401, { detail: "Authentication credentials were not provided." }, BEARER_CHALLENGE),
-  tokenNotValid: () =>
+  accessTokenNotValid: () =>
     new ApiError(
       401,
       {
@@ -66,7 +66,7 @@ export const authErrors = {
 };
 
 /** 401 on token endpoints: one fixed detail whatever the cause, so it is no oracle. */
-export const tokenNotValid = (): ApiError =>
+export const tokenInvalidOrExpired = (): ApiError =>
   detailError(401, "Token is invalid or expired", { code: "token_not_valid" });
 
 /** 429 with DRF's wording and a Retry-After header. */

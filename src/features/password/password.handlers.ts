@@ -2,7 +2,7 @@
 import { deleteCookie, setCookie } from "hono/cookie";
 import { issueCsrfCookie } from "../../http/csrf";
 import type { EndpointHandler } from "../../http/endpoint";
-import { tokenNotValid } from "../../http/errors";
+import { tokenInvalidOrExpired } from "../../http/errors";
 import { html, htmlPage, renderPage } from "../../http/pages";
 import { enforceThrottle } from "../../http/throttle";
 import { RESET_DONE } from "./password.fields";
@@ -61,7 +61,7 @@ export const resetLink: EndpointHandler<typeof routes.resetLink> = async (c) => 
 
 export const setNewPassword: EndpointHandler<typeof routes.setNewPassword> = async (c) => {
   const { deps, body } = c.var;
-  if (!(await resetWithCapability(deps, presentedCapability(c)!, body))) throw tokenNotValid();
+  if (!(await resetWithCapability(deps, presentedCapability(c)!, body))) throw tokenInvalidOrExpired();
   deleteCookie(c, CAPABILITY_COOKIE, { path: capabilityCookiePath(deps.config), secure: deps.config.passwordResetCookie.secure });
   return c.json(RESET_DONE, 200);
 };

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { Deps } from "../../core/deps";
 import type { Authenticated } from "../../http/context";
 import type { EndpointHandler } from "../../http/endpoint";
-import { detailError, tokenNotValid } from "../../http/errors";
+import { detailError, tokenInvalidOrExpired } from "../../http/errors";
 import { issueCsrfCookie } from "../../http/csrf";
 import { expireJwtCookies, presentedRefreshToken, setJwtCookies } from "../../http/jwt-cookies";
 import { refreshResponse, tokenResponse } from "../../http/shapes";
@@ -28,7 +28,7 @@ async function endSession(c: Context, deps: Deps, caller: Authenticated | null, 
     // dj-rest-auth names where it looked: the cookie when the refresh token never reaches scripts.
     throw detailError(401, `Refresh token was not included in ${deps.config.jwtCookie.httpOnly ? "cookie" : "request"} data.`);
   }
-  if (!(await logoutWithRefreshToken(deps, refresh, caller?.user.id ?? null))) throw tokenNotValid();
+  if (!(await logoutWithRefreshToken(deps, refresh, caller?.user.id ?? null))) throw tokenInvalidOrExpired();
   expireJwtCookies(c, deps.config);
   return c.json({ detail: "Successfully logged out." }, 200);
 }
@@ -49,14 +49,14 @@ export const tokenRefresh: EndpointHandler<typeof routes.tokenRefresh> = async (
     if (result.reason === "session_expired") {
       throw detailError(401, "Session reached its maximum lifetime. Please log in again", { code: "session_expired" });
     }
-    throw tokenNotValid();
+    throw tokenInvalidOrExpired();
   }
   setJwtCookies(c, deps.config, result.tokens, { newSession: false });
   return c.json(refreshResponse(deps.config, result.tokens), 200);
 };
 
 export const tokenVerify: EndpointHandler<typeof routes.tokenVerify> = async (c) => {
-  if (!(await verifyAnyToken(c.var.deps, c.var.body.token))) throw tokenNotValid();
+  if (!(await verifyAnyToken(c.var.deps, c.var.body.token))) throw tokenInvalidOrExpired();
   return c.json({}, 200);
 };
 
