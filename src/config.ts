@@ -136,8 +136,6 @@ export interface Config {
 
 
 const DEV_SECRET_PREFIX = "dev-insecure-";
-/** Prefix `scripts/dev.mjs` writes into .dev.vars; production refuses it. */
-export const DEV_SIGNING_KEY_PREFIX = DEV_SECRET_PREFIX;
 
 const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   login: "10/min",

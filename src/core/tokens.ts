@@ -31,7 +31,7 @@ export type RefreshFailure = "invalid" | "no_active_account" | "session_expired"
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
-export function newTokenId(): string {
+function newTokenId(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
@@ -131,7 +131,7 @@ function denylist(deps: Deps, claims: TokenClaims, reason: "rotated" | "logout")
 }
 
 /** Revokes one family (idempotent). Returns true when this call revoked it. */
-export async function revokeFamily(deps: Deps, family: string, reason: string): Promise<boolean> {
+async function revokeFamily(deps: Deps, family: string, reason: string): Promise<boolean> {
   const rows = await deps.db
     .update(tokenFamilies)
     .set({ revokedAt: deps.now(), revokedReason: reason })

@@ -12,7 +12,7 @@ import { accessTokenCookie } from "./jwt-cookies";
 import { enforceThrottle } from "./throttle";
 
 /** The raw bearer token; null when absent or another scheme (treated as absent, like simplejwt). */
-export function bearerToken(header: string | undefined): string | null {
+function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const parts = header.trim().split(/\s+/);
   if (parts[0] !== "Bearer") return null;

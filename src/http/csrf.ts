@@ -17,7 +17,7 @@ export const isUnsafeMethod = (method: string): boolean => !["GET", "HEAD", "OPT
 const csrfFailed = (reason: string) => detailError(403, `CSRF Failed: ${reason}`);
 
 /** Throws the contract's 403 unless Origin (when sent) is trusted and header/field equals the cookie. */
-export function checkCsrf(c: Context, config: Config, formToken?: unknown): void {
+function checkCsrf(c: Context, config: Config, formToken?: unknown): void {
   const origin = c.req.header("origin");
   if (origin !== undefined) {
     const apiOrigins = new Set([new URL(c.req.url).origin, new URL(config.publicBaseUrl).origin]);

@@ -29,10 +29,6 @@ export function fieldError(field: string, message: string): ApiError {
   return validationError({ [field]: [message] });
 }
 
-export function nonFieldError(message: string): ApiError {
-  return validationError({ non_field_errors: [message] });
-}
-
 export function detailError(status: number, detail: string, extra: Record<string, unknown> = {}): ApiError {
   return new ApiError(status, { detail, ...extra });
 }

@@ -24,10 +24,10 @@ const once = <T>(build: () => T): (() => T) => {
 export const detailBody = once(() => z.object({ detail: z.string(), code: z.optional(z.string()) }));
 
 /** DRF's validation body: field (or `non_field_errors`) -> messages. */
-export const fieldErrorsBody = once(() => z.record(z.string(), z.array(z.string())));
+const fieldErrorsBody = once(() => z.record(z.string(), z.array(z.string())));
 
 /** The 401 of protected endpoints (contract §1.6): simplejwt's token_not_valid carries `messages`. */
-export const authErrorBody = once(() =>
+const authErrorBody = once(() =>
   z.object({
     detail: z.string(),
     code: z.optional(z.string()),

@@ -1,12 +1,12 @@
 // Request bodies: DRF's three parsers, then one zod pass whose issues become DRF's `{field: [messages]}`.
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
 import type { Config } from "../config";
 import type { AppEnv } from "./context";
 import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
 
 /** Bodies above this are refused before parsing (413). */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 const REQUIRED = "This field is required.";
 const NOT_NULL = "This field may not be null.";
@@ -99,7 +99,7 @@ export async function parseRequestBody(request: Request): Promise<Record<string,
 }
 
 /** Turns zod issues into DRF's body: first path segment is the field, the rest go to non_field_errors. */
-export function toFieldErrors(error: z.core.$ZodError): FieldErrors {
+function toFieldErrors(error: z.core.$ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";
@@ -224,11 +224,6 @@ export function renameErrorFields(errors: FieldErrors, used: ReadonlyMap<string,
 }
 
 /**
- * Validates the body once, before the handler; the handler reads it with `validBody(c, schema)`.
- * Aliases the client used are kept in `c.var.aliases` so later errors (raised by services) are
- * reported under the name the client sent.
- */
-/**
  * Route schemas are built on first use instead of at module load: building every route's schema
  * at startup was about half of the Worker's startup CPU.
  */
@@ -237,6 +232,11 @@ export function lazySchema<S extends z.ZodMiniType>(build: () => S): () => S {
   return () => (schema ??= build());
 }
 
+/**
+ * Validates the body once, before the handler (endpoint() then hands it over as `c.var.body`).
+ * Aliases the client used are kept in `c.var.aliases` so later errors (raised by services) are
+ * reported under the name the client sent.
+ */
 export function validateBody(schema: (config: Config) => z.ZodMiniType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const data = await parseRequestBody(c.req.raw);
@@ -247,9 +247,4 @@ export function validateBody(schema: (config: Config) => z.ZodMiniType<Record<st
     c.req.addValidatedData("json", result.data);
     await next();
   };
-}
-
-/** The body `validateBody(schema)` accepted, typed by the same schema. */
-export function validBody<S extends z.ZodMiniType>(c: Context, _schema: () => S): z.output<S> {
-  return c.req.valid("json" as never) as z.output<S>;
 }
