@@ -88,7 +88,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
     );
   }
 
-  app.notFound(() => jsonResponse(404, { detail: "Not found." }));
+  app.notFound((c) => c.json({ detail: "Not found." }, 404));
   app.onError((error, c) => {
     const response = errorResponse(error, c.get("aliases"), c.get("requestId"));
     return c.newResponse(response.body, response.status as ContentfulStatusCode, Object.fromEntries(response.headers));

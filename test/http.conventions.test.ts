@@ -1,5 +1,5 @@
 // Wire conventions of contract §1.1–§1.2: routing, methods, headers, body parsing and its errors, CORS.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { app, call, envWith, loggedIn, newIdentity, registerVerified } from "./helpers";
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -161,6 +161,33 @@ describe("response headers", () => {
       expect(answer.headers.get("cache-control"), answer.text).toBe("no-store");
       expect(answer.headers.get("content-type"), answer.text).toBe(JSON_TYPE);
     }
+  });
+});
+
+describe("request id", () => {
+  it("every answer carries X-Request-Id: Cloudflare's ray id when there is one, else a fresh UUID", async () => {
+    const answers = [await call("GET", "/auth/nowhere/"), await call("POST", "/auth/login/", { body: {} }), await call("GET", "/auth/csrf/")];
+    const ids = answers.map((answer) => answer.headers.get("x-request-id"));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
+    const ray = await call("GET", "/auth/csrf/", { headers: { "cf-ray": "8f1c2d3e4a5b6c7d-AMS" } });
+    expect(ray.headers.get("x-request-id")).toBe("8f1c2d3e4a5b6c7d-AMS");
+  });
+
+  it("an unexpected failure answers the generic 500 with the id, and the log line names it", async () => {
+    const logged: unknown[][] = [];
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args));
+    const brokenDb = { prepare: () => { throw new Error("D1 is down"); }, batch: () => Promise.reject(new Error("D1 is down")) };
+    const request = new Request("https://api.example.test/auth/login/", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-ray": "77aa-LHR" },
+      body: JSON.stringify({ username: "someone", password: "whatever" }),
+    });
+    const response = await app.fetch(request, { ...envWith(), DB: brokenDb as unknown as D1Database });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ detail: "A server error occurred." });
+    expect(response.headers.get("x-request-id")).toBe("77aa-LHR");
+    expect(logged.some(([message]) => String(message).includes("request 77aa-LHR"))).toBe(true);
   });
 });
 
