@@ -1,7 +1,7 @@
 // REFRESH_REUSE_INTERVAL (contract §1.4): overlapping refreshes of one token, as single-page apps fire
 // them, all get the family's current pair; an older ancestor, or the previous token too late, is reuse.
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { COOKIE_MODE, cookieHeader, cookieLogin, setCookies } from "../../../test/cookie-jar";
 import { call, clock, eventsOf, jwtPayload, loggedIn } from "../../../test/helpers";
 
@@ -113,9 +113,11 @@ describe("the interval's edges (injected clock)", () => {
   });
 
   it("refuses a value that is not a whole number of seconds from 0 to 3600", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
     for (const bad of ["-1", "3601", "ten", "1.5"]) {
       const response = await call("GET", "/auth/user/", { env: { REFRESH_REUSE_INTERVAL: bad } });
       expect(response.status).toBe(500);
+      expect(response.body.detail).toMatch(/^Server misconfigured: REFRESH_REUSE_INTERVAL: /);
     }
   });
 });
