@@ -4,7 +4,7 @@
 // them to functions (workerd forbids `new Function`, which rules out ajv-based validators), so the
 // documents are validated here, inside workerd, as the Worker really serves them: no second (Node)
 // test project and no second way of building the document.
-import { validate } from "@hyperjump/json-schema/openapi-3-1";
+import { validate, type Validator } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
 import { call } from "../../test/helpers";
 
@@ -29,7 +29,7 @@ const VARIANTS: Array<{ name: string; path: string; env?: Record<string, string>
 
 /** The validator's verdict, with the failing locations (empty when valid). */
 async function validateOpenApi(document: Document): Promise<{ valid: boolean; errors: Array<{ instanceLocation: string; keyword: string }> }> {
-  const output = validateAgainst(document as unknown as Parameters<typeof validateAgainst>[0], "BASIC");
+  const output = validateAgainst(document as unknown as Parameters<Validator>[0], "BASIC");
   return { valid: output.valid, errors: output.valid ? [] : output.errors ?? [] };
 }
 
@@ -103,6 +103,15 @@ describe("the settings show in the document", () => {
     const plain = await fetchDocument("/auth/openapi.json");
     expect(plain.components.securitySchemes.accessCookie).toBeUndefined();
     expect(plain.paths["/auth/user/"]!.patch!.responses["403"]).toBeUndefined();
+  });
+
+  it("a status both the chain and the declaration answer is one entry that accepts either body", async () => {
+    const login = (await fetchDocument("/auth/openapi.json")).paths["/auth/login/"]!.post!.responses["400"]!;
+    const schema = login.content!["application/json"]!.schema as { anyOf?: Array<{ properties?: Record<string, unknown> }> };
+    expect(schema.anyOf).toHaveLength(2);
+    expect(schema.anyOf!.some((alternative) => alternative.properties?.detail)).toBe(true);
+    expect((login as { description: string }).description).toContain("Invalid credentials");
+    expect((login as { description: string }).description).toContain("cannot be parsed");
   });
 
   it("JWT_RESPONSE_FIELD_STYLE=legacy renames the token fields", async () => {

@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import type { Config } from "../config";
 import { isUnsafeMethod } from "./csrf";
 import type { Declaration, Endpoint, Mount } from "./endpoint";
-import { CHAIN_RESPONSES, type ResponseDoc } from "./responses";
+import { CHAIN_RESPONSES, mergeResponses, type ResponseDoc } from "./responses";
 import { fieldDoc } from "./validation";
 
 type JsonSchema = Record<string, unknown>;
@@ -63,7 +63,11 @@ export function allResponses(config: Config, declaration: Declaration): Record<n
   const cookieMode = config.jwtCookie.access !== null || config.jwtCookie.refresh !== null;
   if (isUnsafeMethod(declaration.method) && (cookieMode || declaration.auth === "capability")) all[403] = CHAIN_RESPONSES.csrf;
   if (declaration.throttle || declaration.otherThrottles?.length || declaration.auth === "required") all[429] = CHAIN_RESPONSES.throttled;
-  return { ...all, ...declaration.responses };
+  for (const [status, own] of Object.entries(declaration.responses)) {
+    const chain = all[Number(status)];
+    all[Number(status)] = chain ? mergeResponses(chain, own) : own;
+  }
+  return all;
 }
 
 function security(config: Config, declaration: Declaration): JsonSchema[] {
