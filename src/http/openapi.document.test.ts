@@ -22,6 +22,7 @@ const VARIANTS: Array<{ name: string; path: string; env?: Record<string, string>
   { name: "defaults", path: "/auth/openapi.json" },
   { name: "AUTH_PREFIX=/dj-rest-auth/", path: "/dj-rest-auth/openapi.json", env: { AUTH_PREFIX: "/dj-rest-auth/" } },
   { name: "cookie mode", path: "/auth/openapi.json", env: COOKIE_MODE },
+  { name: "cookie mode with CSRF checks", path: "/auth/openapi.json", env: { ...COOKIE_MODE, JWT_AUTH_COOKIE_USE_CSRF: "true", JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: "true" } },
   { name: "JWT_RESPONSE_FIELD_STYLE=legacy", path: "/auth/openapi.json", env: { JWT_RESPONSE_FIELD_STYLE: "legacy" } },
   { name: "ACCOUNT_LOGOUT_ON_GET, no verification, reset frontend", path: "/auth/openapi.json", env: { ACCOUNT_LOGOUT_ON_GET: "true", ACCOUNT_EMAIL_VERIFICATION: "none", PASSWORD_RESET_REDIRECT: "https://app.example.test/reset" } },
   { name: "legacy mount (spectacular/)", path: "/accounts/api/spectacular/", env: { LEGACY_ACCOUNTS_PREFIX: "/accounts/api/" } },
@@ -95,14 +96,23 @@ describe("the settings show in the document", () => {
     expect(document.paths["/dj-rest-auth/login/"]).toBeDefined();
   });
 
-  it("cookie mode adds the access cookie scheme and the CSRF answer of unsafe methods", async () => {
-    const document = await fetchDocument("/auth/openapi.json", COOKIE_MODE);
-    expect(document.components.securitySchemes.accessCookie).toEqual(expect.objectContaining({ type: "apiKey", in: "cookie", name: "app-access" }));
-    expect(document.paths["/auth/user/"]!.patch!.security).toContainEqual({ accessCookie: [] });
-    expect(document.paths["/auth/user/"]!.patch!.responses["403"]).toBeDefined();
+  it("cookie mode adds the access cookie scheme; the CSRF answer shows only where a CSRF check runs", async () => {
+    const cookieMode = await fetchDocument("/auth/openapi.json", COOKIE_MODE);
+    expect(cookieMode.components.securitySchemes.accessCookie).toEqual(expect.objectContaining({ type: "apiKey", in: "cookie", name: "app-access" }));
+    expect(cookieMode.paths["/auth/user/"]!.patch!.security).toContainEqual({ accessCookie: [] });
+    // Without JWT_AUTH_COOKIE_USE_CSRF nothing checks CSRF on the access cookie.
+    expect(cookieMode.paths["/auth/user/"]!.patch!.responses["403"]).toBeUndefined();
+    const withCsrf = await fetchDocument("/auth/openapi.json", { ...COOKIE_MODE, JWT_AUTH_COOKIE_USE_CSRF: "true" });
+    expect(withCsrf.paths["/auth/user/"]!.patch!.responses["403"]).toBeDefined();
+    expect(withCsrf.paths["/auth/login/"]!.post!.responses["403"]).toBeUndefined();
+    // ENFORCE_CSRF_ON_UNAUTHENTICATED checks every unsafe request without Authorization, JWT cookies or not.
+    const enforced = await fetchDocument("/auth/openapi.json", { JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: "true" });
+    expect(enforced.paths["/auth/login/"]!.post!.responses["403"]).toBeDefined();
+    expect(enforced.paths["/auth/user/"]!.get!.responses["403"]).toBeUndefined();
     const plain = await fetchDocument("/auth/openapi.json");
     expect(plain.components.securitySchemes.accessCookie).toBeUndefined();
     expect(plain.paths["/auth/user/"]!.patch!.responses["403"]).toBeUndefined();
+    expect(plain.paths["/auth/password/reset/set-new/"]!.post!.responses["403"]).toBeDefined();
   });
 
   it("a status both the chain and the declaration answer is one entry that accepts either body", async () => {

@@ -92,7 +92,7 @@ export const CHAIN_RESPONSES = {
   tooLarge: detail("Body over 64 KiB"),
   unsupportedMediaType: detail("Content type other than JSON, form or multipart"),
   unauthorized: { description: "No, bad, expired or revoked access token", json: authErrorBody, headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
-  csrf: detail("CSRF Failed (cookie mode)"),
+  csrf: detail("CSRF Failed: the double-submit token or the Origin check (cookie mode settings, reset capability)"),
   throttled: { description: "Request was throttled", json: detailBody, headers: { "Retry-After": "Seconds until the next allowed request" } },
 } satisfies Record<string, ResponseDoc>;
 
