@@ -98,11 +98,21 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
 
 export interface App {
   fetch(request: Request, env: Bindings, ctx?: ExecutionContext): Promise<Response>;
+  /** Method and path of every route the app for `env`'s config registers, middleware included (tests walk them). */
+  routes(env: Bindings): ReadonlyArray<{ readonly method: string; readonly path: string }>;
 }
 
 /** The Worker's fetch handler. One Hono app per (isolate, config). */
 export function createApp(options: AppOptions = {}): App {
   const apps = new WeakMap<Config, Hono<AppEnv>>();
+  const appFor = (config: Config): Hono<AppEnv> => {
+    let app = apps.get(config);
+    if (!app) {
+      app = buildApp(config, options);
+      apps.set(config, app);
+    }
+    return app;
+  };
   return {
     async fetch(request, env, ctx) {
       let config: Config;
@@ -115,12 +125,8 @@ export function createApp(options: AppOptions = {}): App {
         const detail = env.ENVIRONMENT === "production" ? "A server error occurred." : `Server misconfigured: ${error.message}`;
         return jsonResponse(500, { detail });
       }
-      let app = apps.get(config);
-      if (!app) {
-        app = buildApp(config, options);
-        apps.set(config, app);
-      }
-      return app.fetch(request, env, ctx);
+      return appFor(config).fetch(request, env, ctx);
     },
+    routes: (env) => appFor(getConfig(env)).routes.map(({ method, path }) => ({ method, path })),
   };
 }

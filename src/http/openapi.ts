@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import type { Config } from "../config";
 import { isUnsafeMethod } from "./csrf";
 import type { Declaration, Endpoint, Mount } from "./endpoint";
-import { CHAIN_RESPONSES, type ResponseDoc } from "./responses";
+import { CHAIN_RESPONSES, mergeResponses, type ResponseDoc } from "./responses";
 import { fieldDoc } from "./validation";
 
 type JsonSchema = Record<string, unknown>;
@@ -51,6 +51,18 @@ function response(config: Config, doc: ResponseDoc): JsonSchema {
   return out;
 }
 
+/** Whether a request to this operation can fail a CSRF check under `config` (contract §1.7). */
+function csrfChecked(config: Config, declaration: Declaration): boolean {
+  if (!isUnsafeMethod(declaration.method)) return false;
+  const { access, useCsrf, enforceCsrfOnUnauthenticated } = config.jwtCookie;
+  // Every unsafe request without an Authorization header (http/csrf.ts), JWT cookies configured or not.
+  if (enforceCsrfOnUnauthenticated) return true;
+  // An unsafe request authenticated by the access cookie (http/auth.ts).
+  if (access !== null && useCsrf && (declaration.auth === "required" || declaration.auth === "optional")) return true;
+  // set-new/ with the reset capability cookie.
+  return declaration.auth === "capability" && config.passwordResetCookieCsrf;
+}
+
 /** A declaration's own answers plus those its chain gives. */
 export function allResponses(config: Config, declaration: Declaration): Record<number, ResponseDoc> {
   const all: Record<number, ResponseDoc> = {};
@@ -60,10 +72,13 @@ export function allResponses(config: Config, declaration: Declaration): Record<n
     all[415] = CHAIN_RESPONSES.unsupportedMediaType;
   }
   if (declaration.auth === "required") all[401] = CHAIN_RESPONSES.unauthorized;
-  const cookieMode = config.jwtCookie.access !== null || config.jwtCookie.refresh !== null;
-  if (isUnsafeMethod(declaration.method) && (cookieMode || declaration.auth === "capability")) all[403] = CHAIN_RESPONSES.csrf;
+  if (csrfChecked(config, declaration)) all[403] = CHAIN_RESPONSES.csrf;
   if (declaration.throttle || declaration.otherThrottles?.length || declaration.auth === "required") all[429] = CHAIN_RESPONSES.throttled;
-  return { ...all, ...declaration.responses };
+  for (const [status, own] of Object.entries(declaration.responses)) {
+    const chain = all[Number(status)];
+    all[Number(status)] = chain ? mergeResponses(chain, own) : own;
+  }
+  return all;
 }
 
 function security(config: Config, declaration: Declaration): JsonSchema[] {

@@ -26,6 +26,21 @@ export const detailBody = once(() => z.object({ detail: z.string(), code: z.opti
 /** DRF's validation body: field (or `non_field_errors`) -> messages. */
 const fieldErrorsBody = once(() => z.record(z.string(), z.array(z.string())));
 
+type ResponseSchema = (config: Config) => z.ZodMiniType;
+const alternativesOf = new WeakMap<ResponseSchema, readonly ResponseSchema[]>();
+
+/** A body that is one of `schemas`; nested alternatives are flattened and repeats dropped. */
+function anyOf(...schemas: ResponseSchema[]): ResponseSchema {
+  const flat = [...new Set(schemas.flatMap((schema) => alternativesOf.get(schema) ?? [schema]))];
+  if (flat.length === 1) return flat[0]!;
+  const union: ResponseSchema = (config) => z.union(flat.map((schema) => schema(config)));
+  alternativesOf.set(union, flat);
+  return union;
+}
+
+/** Any 400 of a body-carrying operation: field errors, or `{"detail"}` when the body could not be parsed at all. */
+const badRequestBody = anyOf(fieldErrorsBody, detailBody);
+
 /** The 401 of protected endpoints (contract §1.6): simplejwt's token_not_valid carries `messages`. */
 const authErrorBody = once(() =>
   z.object({
@@ -68,12 +83,22 @@ export const html = (description: string): ResponseDoc => ({ description, html: 
 export const redirect = (description: string): ResponseDoc => ({ description, redirect: true, headers: { Location: "Where to go next" } });
 export const fieldErrors = (description: string): ResponseDoc => ({ description, json: fieldErrorsBody });
 
-/** The answers the chain itself gives, added to a declaration's own (http/openapi.ts and the conformance test). */
+/**
+ * The answers the chain itself gives, added to a declaration's own (http/openapi.ts and the conformance
+ * test); where both give one status, the two are merged (`mergeResponses`).
+ */
 export const CHAIN_RESPONSES = {
-  validation: fieldErrors("Invalid input: DRF's `{field: [messages]}` (also a malformed JSON body: `{\"detail\"}`)"),
+  validation: { description: "Invalid input: DRF's `{field: [messages]}`; a body that cannot be parsed (malformed JSON or multipart): `{\"detail\"}`", json: badRequestBody },
   tooLarge: detail("Body over 64 KiB"),
   unsupportedMediaType: detail("Content type other than JSON, form or multipart"),
   unauthorized: { description: "No, bad, expired or revoked access token", json: authErrorBody, headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
-  csrf: detail("CSRF Failed (cookie mode)"),
+  csrf: detail("CSRF Failed: the double-submit token or the Origin check (cookie mode settings, reset capability)"),
   throttled: { description: "Request was throttled", json: detailBody, headers: { "Retry-After": "Seconds until the next allowed request" } },
 } satisfies Record<string, ResponseDoc>;
+
+/** One status answered by the chain and by the declaration itself: both descriptions, either body, every header. */
+export function mergeResponses(chain: ResponseDoc, own: ResponseDoc): ResponseDoc {
+  const json = chain.json && own.json ? anyOf(own.json, chain.json) : (own.json ?? chain.json);
+  const headers = chain.headers || own.headers ? { headers: { ...chain.headers, ...own.headers } } : {};
+  return { ...chain, ...own, description: `${own.description}. Or: ${chain.description}`, ...(json ? { json } : {}), ...headers };
+}
