@@ -164,6 +164,32 @@ describe("response headers", () => {
   });
 });
 
+describe("401 answers", () => {
+  it("every 401 carries WWW-Authenticate: Bearer realm=\"api\", token endpoints included", async () => {
+    const me = await loggedIn("conv401");
+    const answers = [
+      await call("GET", "/auth/user/"),
+      await call("GET", "/auth/user/", { token: "not-a-jwt" }),
+      await call("GET", "/auth/user/", { headers: { authorization: "Bearer a b" } }),
+      await call("GET", "/auth/user/", { token: me.refresh }),
+      await call("POST", "/auth/token/refresh/", { body: { refresh: "garbage" } }),
+      await call("POST", "/auth/token/refresh/", { body: {} }),
+      await call("POST", "/auth/token/verify/", { body: { token: "garbage" } }),
+      await call("POST", "/auth/logout/", { body: {} }),
+      await call("POST", "/auth/logout/", { body: { refresh: me.access } }),
+      await call("POST", "/auth/logout-all/"),
+    ];
+    for (const answer of answers) {
+      expect(answer.status, answer.text).toBe(401);
+      expect(answer.headers.get("www-authenticate"), answer.text).toBe('Bearer realm="api"');
+    }
+    // The reset capability's own challenge is kept.
+    const capability = await call("POST", "/auth/password/reset/set-new/", { body: { new_password1: "x", new_password2: "x" } });
+    expect(capability.status).toBe(401);
+    expect(capability.headers.get("www-authenticate")).toBe("Cookie");
+  });
+});
+
 describe("request id", () => {
   it("every answer carries X-Request-Id: Cloudflare's ray id when there is one, else a fresh UUID", async () => {
     const answers = [await call("GET", "/auth/nowhere/"), await call("POST", "/auth/login/", { body: {} }), await call("GET", "/auth/csrf/")];

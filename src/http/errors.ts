@@ -4,15 +4,23 @@ import type { FieldErrors } from "../core/errors";
 
 export type { FieldErrors };
 
-/** A request-time failure with the exact status, body and headers the contract prescribes. */
+const BEARER_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };
+
+/**
+ * A request-time failure with the exact status, body and headers the contract prescribes. Every 401
+ * carries a challenge (contract §1.6): `Bearer realm="api"` unless the error names another (the reset
+ * capability's `Cookie`).
+ */
 export class ApiError extends Error {
   override name = "ApiError";
+  readonly headers: Record<string, string>;
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
   ) {
     super(typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
+    this.headers = status === 401 && !("WWW-Authenticate" in headers) ? { ...BEARER_CHALLENGE, ...headers } : headers;
   }
 
   withHeaders(headers: Record<string, string>): ApiError {
@@ -36,11 +44,9 @@ export function detailError(status: number, detail: string, extra: Record<string
 export const notFound = (): ApiError => detailError(404, "Not found.");
 export const permissionDenied = (): ApiError => detailError(403, "You do not have permission to perform this action.");
 
-const BEARER_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="api"' };
-
 /** 401 on protected endpoints (contract §1.6). */
 export const authErrors = {
-  missing: () => new ApiError(401, { detail: "Authentication credentials were not provided." }, BEARER_CHALLENGE),
+  missing: () => new ApiError(401, { detail: "Authentication credentials were not provided." }),
   accessTokenNotValid: () =>
     new ApiError(
       401,
@@ -49,16 +55,14 @@ export const authErrors = {
         code: "token_not_valid",
         messages: [{ token_class: "AccessToken", token_type: "access", message: "Token is invalid or expired" }],
       },
-      BEARER_CHALLENGE,
     ),
   badHeader: () =>
     new ApiError(
       401,
       { detail: "Authorization header must contain two space-delimited values", code: "bad_authorization_header" },
-      BEARER_CHALLENGE,
     ),
-  userNotFound: () => new ApiError(401, { detail: "User not found", code: "user_not_found" }, BEARER_CHALLENGE),
-  userInactive: () => new ApiError(401, { detail: "User is inactive", code: "user_inactive" }, BEARER_CHALLENGE),
+  userNotFound: () => new ApiError(401, { detail: "User not found", code: "user_not_found" }),
+  userInactive: () => new ApiError(401, { detail: "User is inactive", code: "user_inactive" }),
 };
 
 /** 401 on token endpoints: one fixed detail whatever the cause, so it is no oracle. */

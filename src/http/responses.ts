@@ -79,6 +79,12 @@ export const json = (description: string, schema: (config: Config) => z.ZodMiniT
 });
 
 export const detail = (description: string): ResponseDoc => ({ description, json: detailBody });
+/** A `{"detail"}` 401 with its challenge (every 401 has one, contract §1.6). */
+export const unauthorized = (description: string, challenge = 'Bearer realm="api"'): ResponseDoc => ({
+  description,
+  json: detailBody,
+  headers: { "WWW-Authenticate": challenge },
+});
 export const html = (description: string): ResponseDoc => ({ description, html: true });
 export const redirect = (description: string): ResponseDoc => ({ description, redirect: true, headers: { Location: "Where to go next" } });
 export const fieldErrors = (description: string): ResponseDoc => ({ description, json: fieldErrorsBody });

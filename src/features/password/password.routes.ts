@@ -3,7 +3,7 @@
 import * as z from "zod/mini";
 import type { Config } from "../../config";
 import { declare } from "../../http/endpoint";
-import { detail, detailBody, html, json, redirect } from "../../http/responses";
+import { detailBody, html, json, redirect, unauthorized } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 import { newPasswordAliases, newPasswordBody, passwordField } from "./password.fields";
 import { requireCapabilityCookie } from "./reset-capability.cookie";
@@ -108,7 +108,10 @@ export const setNewPassword = declare({
   tags,
   responses: {
     200: RESET_DONE,
-    401: detail("No capability cookie, or it is used, expired or voided by a password change"),
+    401: {
+      ...unauthorized("No capability cookie (challenge `Cookie`), or it is used, expired or voided by a password change (challenge `Bearer`)"),
+      headers: { "WWW-Authenticate": "`Cookie` when the cookie is missing, else `Bearer realm=\"api\"`" },
+    },
   },
 });
 

@@ -2,12 +2,12 @@
 import * as z from "zod/mini";
 import { declare } from "../../http/endpoint";
 import { expireJwtCookiesOn401 } from "../../http/jwt-cookies";
-import { detail, detailBody, fieldErrors, json, tokenResponseBody } from "../../http/responses";
+import { detailBody, fieldErrors, json, tokenResponseBody, unauthorized } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 
 const tags = ["session"];
 const optionalRefresh = lazySchema(() => z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) }));
-const TOKEN_INVALID = detail("Token is invalid or expired (code `token_not_valid`); the cause is not told apart");
+const TOKEN_INVALID = unauthorized("Token is invalid or expired (code `token_not_valid`); the cause is not told apart");
 const COOKIES = { "Set-Cookie": "Cookie mode: the access and refresh cookies and the csrftoken" };
 
 export const login = declare({
@@ -75,7 +75,7 @@ export const tokenRefresh = declare({
       () => z.object({ access: z.string(), access_expiration: z.optional(z.string()), access_token_expiration: z.optional(z.string()), refresh: z.optional(z.string()), refresh_expiration: z.optional(z.string()), refresh_token_expiration: z.optional(z.string()) }),
       COOKIES,
     ),
-    401: detail("Token is invalid or expired (`token_not_valid`), no active account (`no_active_account`), or session past SESSION_LIFETIME (`session_expired`)"),
+    401: unauthorized("Token is invalid or expired (`token_not_valid`), no active account (`no_active_account`), or session past SESSION_LIFETIME (`session_expired`)"),
   },
 });
 
