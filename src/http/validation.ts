@@ -114,6 +114,8 @@ function stringError(issue: { input?: unknown }): string {
   return "Not a valid string.";
 }
 
+const INVALID_EMAIL = "Enter a valid email address.";
+
 // DRF's CharField turns numbers into strings; objects, arrays and booleans are refused.
 const coerceNumber = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? String(value) : value);
 
@@ -130,8 +132,9 @@ interface CharOptions {
  * The string type check, then `checks` in a separate pipe stage: zod runs length checks even on an
  * array that failed the type check (`[]` would also get "may not be blank"); DRF reports only the type.
  */
-function stringThen(checks: Array<z.core.$ZodCheck<string>>) {
-  return z.pipe(z.string({ error: stringError }), z.string().check(...checks));
+function stringThen(checks: Array<z.core.$ZodCheck<string>>, invalidType = "Not a valid string.") {
+  const error = (issue: { input?: unknown }) => (issue.input === undefined || issue.input === null ? stringError(issue) : invalidType);
+  return z.pipe(z.string({ error }), z.string().check(...checks));
 }
 
 const fieldDocs = new WeakMap<object, Record<string, unknown>>();
@@ -173,9 +176,10 @@ export function emailField(options: { allowBlank?: boolean } = {}) {
   if (!options.allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
   checks.push(
     z.maxLength(254, { error: "Ensure this field has no more than 254 characters.", abort: true }),
-    z.refine((value: string) => value === "" || EMAIL_PATTERN.test(value), "Enter a valid email address."),
+    z.refine((value: string) => value === "" || EMAIL_PATTERN.test(value), INVALID_EMAIL),
   );
-  return documented(z.pipe(z.transform(coerceNumber), stringThen(checks)), {
+  // DRF's EmailField answers a list, object or boolean with its own "invalid" message, not CharField's.
+  return documented(z.pipe(z.transform(coerceNumber), stringThen(checks, INVALID_EMAIL)), {
     type: "string",
     format: "email",
     maxLength: 254,

@@ -94,6 +94,42 @@ describe("successful login", () => {
   });
 });
 
+describe("the address typed into the username field (allauth's username/e-mail backend)", () => {
+  it("logs in when e-mail is a login method; the username still works", async () => {
+    const me = await registerVerified("loginbox");
+    const response = await login({ username: me.email.toUpperCase(), password: me.password });
+    expect(response.status).toBe(200);
+    expect(response.body.user.username).toBe(me.username);
+    expect((await login({ username: me.username, password: me.password })).status).toBe(200);
+    expect((await login({ username: me.email, password: "wrong password" })).body).toEqual(UNABLE);
+  });
+
+  it("with e-mail-only login the username field is read as the address", async () => {
+    const me = await registerVerified("loginboxonly");
+    const vars = { ACCOUNT_LOGIN_METHODS: "email" };
+    expect((await login({ username: me.email, password: me.password }, { env: vars })).status).toBe(200);
+    expect((await login({ username: me.username, password: me.password }, { env: vars })).body).toEqual(MUST_INCLUDE);
+  });
+
+  it("with username-only login an address in the username field is only a username", async () => {
+    const me = await registerVerified("loginboxname");
+    const vars = { ACCOUNT_LOGIN_METHODS: "username" };
+    expect((await login({ username: me.email, password: me.password }, { env: vars })).body).toEqual(UNABLE);
+    expect((await login({ username: me.username, password: me.password }, { env: vars })).status).toBe(200);
+  });
+
+  it("a username containing @ that is nobody's address still logs in by name", async () => {
+    const me = newIdentity("loginat");
+    const username = `${me.username}@team`;
+    const registered = await call("POST", "/auth/registration/", {
+      body: { username, email: me.email, password1: me.password, password2: me.password },
+      env: { ACCOUNT_EMAIL_VERIFICATION: "none" },
+    });
+    expect(registered.status).toBe(201);
+    expect((await login({ username, password: me.password })).status).toBe(200);
+  });
+});
+
 describe("login failures", () => {
   it('"Must include either ..." when both identifiers are blank or absent', async () => {
     for (const body of [{ password: "whatever" }, { username: "", email: "", password: "whatever" }, { username: "   ", password: "x" }]) {

@@ -18,15 +18,27 @@ export interface LoginInput {
 
 export type LoginResult = { user: User; tokens: TokenPair };
 
+/**
+ * The account the identifier names, as allauth's backend finds it: `email` by address; `username` by
+ * name, and, when e-mail is a login method, by address first if it looks like one (a frontend's single
+ * "username or e-mail" box posts the address as `username`).
+ */
+async function findLoginUser(deps: Deps, input: LoginInput): Promise<User | undefined> {
+  const methods = deps.config.loginMethods;
+  if (input.email && methods.includes("email")) return findUserByEmail(deps, input.email);
+  const name = input.username;
+  const byAddress = Boolean(name?.includes("@")) && methods.includes("email");
+  if (!name || (!byAddress && !methods.includes("username"))) {
+    throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
+  }
+  const found = byAddress ? await findUserByEmail(deps, name) : undefined;
+  return found ?? (methods.includes("username") ? findUserByUsername(deps, name) : undefined);
+}
+
 /** Password login: one PBKDF2 for known and unknown users alike, then a new family. */
 export async function login(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const { config } = deps;
-  const byEmail = input.email && config.loginMethods.includes("email");
-  const byUsername = !byEmail && input.username && config.loginMethods.includes("username");
-  if (!byEmail && !byUsername) {
-    throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
-  }
-  const user = byEmail ? await findUserByEmail(deps, input.email!) : await findUserByUsername(deps, input.username!);
+  const user = await findLoginUser(deps, input);
   if (!user || !isUsablePassword(user.password)) {
     await verifyAgainstDummy(input.password, config.pbkdf2Iterations);
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
