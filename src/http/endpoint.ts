@@ -10,7 +10,7 @@ import { csrfOnUnauthenticated, isUnsafeMethod } from "./csrf";
 import { detailError } from "./errors";
 import type { ResponseDoc } from "./responses";
 import { throttleByIp } from "./throttle";
-import { validateBody } from "./validation";
+import { type FieldChecks, validateBody } from "./validation";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -67,6 +67,8 @@ export interface Declaration<A extends AuthKind = AuthKind, B extends BodySchema
   body?: B;
   /** canonical field -> seed-004 alias accepted in the body. */
   bodyAliases?: Readonly<Record<string, string>>;
+  /** The service's field-level checks, also run on the fields that passed when the schema refused others. */
+  checkFields?: FieldChecks;
   query?: readonly QueryParamDoc[];
   /** Whether this operation exists under `config` (e.g. GET logout/ only with ACCOUNT_LOGOUT_ON_GET). */
   enabled?: (config: Config) => boolean;
@@ -152,7 +154,7 @@ function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<A
     ...(declaration.guards ?? []),
     ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),
     ...auth,
-    ...(hasBody ? [validateBody(declaration.body!, { aliases: declaration.bodyAliases }), exposeBody] : [noBody]),
+    ...(hasBody ? [validateBody(declaration.body!, { aliases: declaration.bodyAliases, checkFields: declaration.checkFields }), exposeBody] : [noBody]),
     handler,
   ];
 }

@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
 import type { Config } from "../config";
+import type { Deps } from "../core/deps";
 import type { AppEnv } from "./context";
 import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
 
@@ -202,9 +203,25 @@ export function booleanField() {
   ), { type: "boolean", description: "Also \"true\"/\"false\", 1/0, \"yes\"/\"no\", \"on\"/\"off\" (DRF BooleanField)" });
 }
 
+/** Field-level checks that need storage (a taken name, a weak password), run on the fields given. */
+export type FieldChecks = (deps: Deps, fields: Record<string, unknown>) => Promise<FieldErrors>;
+
 interface BodyOptions {
   /** canonical field -> seed-004 alias; the alias is read only when the canonical name is absent. */
-  aliases?: Record<string, string>;
+  aliases?: Readonly<Record<string, string>>;
+  /** Run on the fields that passed when others failed, so one answer lists every field's problems. */
+  checkFields?: FieldChecks;
+}
+
+/** The fields of an object schema that pass on their own, with their parsed values. */
+function passingFields(schema: z.ZodMiniType, data: Record<string, unknown>): Record<string, unknown> {
+  const shape = (schema as { _zod: { def: { shape?: Record<string, z.ZodMiniType> } } })._zod.def.shape ?? {};
+  const passing: Record<string, unknown> = {};
+  for (const [field, fieldSchema] of Object.entries(shape)) {
+    const result = fieldSchema.safeParse(data[field]);
+    if (result.success) passing[field] = result.data;
+  }
+  return passing;
 }
 
 /** Renames alias fields to their canonical names; returns the reverse map for error reporting. */
@@ -246,8 +263,16 @@ export function validateBody(schema: (config: Config) => z.ZodMiniType<Record<st
     const data = await parseRequestBody(c.req.raw);
     const used = applyAliases(data, options.aliases ?? {});
     c.set("aliases", used);
-    const result = schema(c.var.deps.config).safeParse(data);
-    if (!result.success) throw validationError(renameErrorFields(toFieldErrors(result.error), used));
+    const bodySchema = schema(c.var.deps.config);
+    const result = bodySchema.safeParse(data);
+    if (!result.success) {
+      const errors = toFieldErrors(result.error);
+      if (options.checkFields) {
+        const more = await options.checkFields(c.var.deps, passingFields(bodySchema, data));
+        for (const [field, messages] of Object.entries(more)) errors[field] ??= messages;
+      }
+      throw validationError(renameErrorFields(errors, used));
+    }
     c.req.addValidatedData("json", result.data);
     await next();
   };

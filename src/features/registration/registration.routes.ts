@@ -7,6 +7,7 @@ import { permissionDenied } from "../../http/errors";
 import { detail, detailBody, html, json, redirect, tokenResponseBody } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 import type { MiddlewareHandler } from "hono";
+import { registrationFieldErrors } from "./registration.service";
 
 const tags = ["registration"];
 const baseUrlField = () => z.optional(z.nullable(charField({ allowBlank: true, max: 2000 })));
@@ -47,6 +48,7 @@ export const register = declare({
   throttle: "register",
   body: (config: Config) => (config.emailRequired ? withEmail() : emailOptional()),
   bodyAliases: { password1: "password", password2: "confirm_password" },
+  checkFields: async (deps, fields) => (await registrationFieldErrors(deps, fields)).errors,
   summary: "Create an account",
   description:
     "With mandatory verification (the default) a confirmation mail is sent and no tokens are returned; otherwise the answer is a TokenResponse. `email` may be left out unless ACCOUNT_EMAIL_REQUIRED.",

@@ -34,27 +34,38 @@ export interface RegistrationInput {
 
 export type RegistrationResult = { kind: "verification_sent" } | { kind: "logged_in"; user: User; tokens: TokenPair };
 
-/** dj-rest-auth's RegisterSerializer: field checks, then the pair check, then similarity on the built user. */
-export async function register(deps: Deps, input: RegistrationInput): Promise<RegistrationResult> {
+/**
+ * The serializer's field-level checks (validate_username, validate_email, validate_password1), each on
+ * its own field: the ones given in `fields` are checked, the others are skipped. Registration runs it on
+ * the whole input; the declaration also runs it on the fields that passed when others did not, so one
+ * answer names every field's problems, as DRF's does.
+ */
+export async function registrationFieldErrors(deps: Deps, fields: Partial<RegistrationInput>) {
   const { config } = deps;
   const errors: FieldErrors = {};
   const add = (field: string, message: string) => (errors[field] ??= []).push(message);
-
-  let username = input.username;
-  if (username === undefined) {
+  if (fields.username === undefined) {
     if (config.usernameRequired) add("username", "This field is required.");
   } else {
-    const problem = await usernameError(deps, username, null);
+    const problem = await usernameError(deps, fields.username, null);
     if (problem) add("username", problem);
   }
-  const existingOwner = await findUserByEmail(deps, input.email);
-  const hideTakenEmail = config.registrationPreventEnumeration;
-  if (existingOwner && !hideTakenEmail) add("email", EMAIL_TAKEN_AT_SIGNUP);
+  const existingOwner = fields.email ? await findUserByEmail(deps, fields.email) : undefined;
+  if (existingOwner && !config.registrationPreventEnumeration) add("email", EMAIL_TAKEN_AT_SIGNUP);
   // Field-level strength check runs without the user (so no similarity), as allauth's clean_password(password) does.
-  const checkPassword = await passwordChecker(deps, input.password1);
-  const strength = checkPassword({});
+  const checkPassword = fields.password1 === undefined ? null : await passwordChecker(deps, fields.password1);
+  const strength = checkPassword?.({}) ?? [];
   if (strength.length) errors.password1 = strength;
+  return { errors, existingOwner, checkPassword };
+}
+
+/** dj-rest-auth's RegisterSerializer: field checks, then the pair check, then similarity on the built user. */
+export async function register(deps: Deps, input: RegistrationInput): Promise<RegistrationResult> {
+  const { config } = deps;
+  const { errors, existingOwner, checkPassword: checked } = await registrationFieldErrors(deps, input);
   if (Object.keys(errors).length) throw new InvalidInput(errors);
+  const checkPassword = checked!;
+  let username = input.username;
 
   if (input.password1 !== input.password2) throw invalid("non_field_errors", "The two password fields didn't match.");
   username ??= await generateUsername(deps, input.email);

@@ -1,7 +1,7 @@
 // POST registration/ (contract §2.4.1): answers per verification mode, seed-004 aliases, every 400, and side effects.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, confirmationKeyFor, eventsOf, jwtPayload, linkIn, mailTo, newIdentity, outbox, userRow } from "../../../test/helpers";
+import { call, confirmationKeyFor, eventsOf, jwtPayload, linkIn, mailTo, newIdentity, outbox, registerVerified, userRow } from "../../../test/helpers";
 
 const DRF_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const USERNAME_INVALID = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
@@ -121,6 +121,33 @@ describe("seed-004 aliases and optional username", () => {
     const me = newIdentity("regboth");
     const response = await register({ ...signup(me), password: "x", confirm_password: "y" });
     expect(response.status).toBe(201);
+  });
+
+  it("reports every field's errors in one answer, as DRF does", async () => {
+    await expectRejected({}, {
+      username: ["This field is required."],
+      email: ["This field is required."],
+      password1: ["This field is required."],
+      password2: ["This field is required."],
+    });
+    const taken = await registerVerified("regall");
+    // An invalid address does not hide the password's or the username's problems.
+    await expectRejected(
+      { username: taken.username, email: "not-an-address", password1: "123", password2: "123" },
+      {
+        username: ["A user with that username already exists."],
+        email: ["Enter a valid email address."],
+        password1: [
+          "This password is too short. It must contain at least 8 characters.",
+          "This password is entirely numeric.",
+        ],
+      },
+    );
+    // Under the alias the client used, with the address taken and a list for a password.
+    await expectRejected(
+      { username: "fresh-name", email: taken.email.toUpperCase(), password: ["x"], confirm_password: "x" },
+      { email: ["User is already registered with this e-mail address."], password: ["Not a valid string."] },
+    );
   });
 
   it("requires a username by default", async () => {
