@@ -10,7 +10,7 @@ import { csrfOnUnauthenticated, isUnsafeMethod } from "./csrf";
 import { detailError } from "./errors";
 import type { ResponseDoc } from "./responses";
 import { throttleByIp } from "./throttle";
-import { type FieldChecks, validateBody } from "./validation";
+import { type FieldChecks, readLimited, refuseDeclaredOversize, validateBody } from "./validation";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -132,13 +132,15 @@ const exposeBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** An operation without a body still gets the 413 for an oversized one (a chunked upload has no length). */
 const noBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.raw.body && isUnsafeMethod(c.req.method)) await readLimited(c.req.raw);
   (c as unknown as Context<{ Variables: { body: unknown } }>).set("body", {});
   await next();
 };
 
 /**
- * The chain a declaration gets, in this order: CSRF for header-less unsafe requests (a no-op unless
+ * The chain a declaration gets, in this order: 413 for a declared length over 64 KiB -> CSRF for header-less unsafe requests (a no-op unless
  * JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED) -> guards -> per-IP throttle -> auth -> body -> handler.
  */
 function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<AppEnv> | Handler<AppEnv>> {
@@ -150,6 +152,7 @@ function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<A
   }[declaration.auth];
   const hasBody = declaration.body !== undefined && declaration.method !== "GET";
   return [
+    refuseDeclaredOversize,
     ...(isUnsafeMethod(declaration.method) ? [csrfOnUnauthenticated] : []),
     ...(declaration.guards ?? []),
     ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),

@@ -65,10 +65,10 @@ function csrfChecked(config: Config, declaration: Declaration): boolean {
 
 /** A declaration's own answers plus those its chain gives. */
 export function allResponses(config: Config, declaration: Declaration): Record<number, ResponseDoc> {
-  const all: Record<number, ResponseDoc> = {};
+  // Every operation refuses a body over 64 KiB, whether or not it reads one.
+  const all: Record<number, ResponseDoc> = { 413: CHAIN_RESPONSES.tooLarge };
   if (declaration.body && declaration.method !== "GET") {
     all[400] = CHAIN_RESPONSES.validation;
-    all[413] = CHAIN_RESPONSES.tooLarge;
     all[415] = CHAIN_RESPONSES.unsupportedMediaType;
   }
   if (declaration.auth === "required") all[401] = CHAIN_RESPONSES.unauthorized;

@@ -22,6 +22,12 @@ function pythonTypeName(value: unknown): string {
   return "dict";
 }
 
+/** 413 at once when the declared length is over the cap: every route, before anything else runs. */
+export const refuseDeclaredOversize: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
+  await next();
+};
+
 const tooLarge = () => detailError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
 
 /**
@@ -29,7 +35,7 @@ const tooLarge = () => detailError(413, `Request body exceeds ${MAX_BODY_BYTES} 
  * upload without Content-Length is never held in memory whole. A declared length over the cap is
  * refused before reading anything.
  */
-async function readLimited(request: Request): Promise<Uint8Array> {
+export async function readLimited(request: Request): Promise<Uint8Array> {
   if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
