@@ -60,6 +60,31 @@ describe("GET csrf/", () => {
     expect(setCookies(insecure).lines.csrftoken).toMatch(/; Path=\/; SameSite=Strict$/);
   });
 
+  it("an origin in CORS_ALLOWED_ORIGINS passes the Origin check without CSRF_TRUSTED_ORIGINS; others do not", async () => {
+    const SPA = { ...USE_CSRF, CORS_ALLOWED_ORIGINS: "https://app.example.org" };
+    const login = await cookieLogin(SPA, "corstrust");
+    const sent = (origin: string) =>
+      send("PATCH", "/auth/user/", {
+        cookies: { "app-access": login.cookies["app-access"], csrftoken: login.cookies.csrftoken },
+        csrf: login.cookies.csrftoken,
+        origin,
+        body: { first_name: "Cors" },
+        env: SPA,
+      });
+    const allowed = await sent("https://app.example.org");
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.first_name).toBe("Cors");
+    expect((await sent("https://evil.example")).body).toEqual(FAILED.origin);
+    // Logout from the allowed origin too (the case that used to fail).
+    const logout = await send("POST", "/auth/logout/", {
+      cookies: { "app-access": login.cookies["app-access"], "app-refresh": login.cookies["app-refresh"], csrftoken: login.cookies.csrftoken },
+      csrf: login.cookies.csrftoken,
+      origin: "https://app.example.org",
+      env: SPA,
+    });
+    expect(logout.status).toBe(200);
+  });
+
   it("also answers the token in the CSRF header, which CORS exposes to allowed origins only", async () => {
     const CROSS_SITE = {
       ...USE_CSRF,

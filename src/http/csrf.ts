@@ -21,7 +21,9 @@ function checkCsrf(c: Context, config: Config, formToken?: unknown): void {
   const origin = c.req.header("origin");
   if (origin !== undefined) {
     const apiOrigins = new Set([new URL(c.req.url).origin, new URL(config.publicBaseUrl).origin]);
-    if (!apiOrigins.has(origin) && !config.csrfTrustedOrigins.has(origin)) {
+    // An origin CORS_ALLOWED_ORIGINS lets make credentialed requests and read their answers (the
+    // csrftoken included) is trusted here too: listing it twice was a trap, not a safeguard.
+    if (!apiOrigins.has(origin) && !config.csrfTrustedOrigins.has(origin) && !config.corsAllowedOrigins.includes(origin)) {
       throw csrfFailed(`Origin checking failed - ${origin} does not match any trusted origins.`);
     }
   }
