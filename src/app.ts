@@ -8,6 +8,7 @@ import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
 import { allEndpoints } from "./features";
+import { openApiDocument } from "./features/docs/docs.routes";
 import { type Mount, registerEndpoints, type ServedApi } from "./http/endpoint";
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -79,6 +80,8 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
     const legacyMount: Mount = {
       prefix: config.legacyAccountsPrefix,
       paths: (declaration) => declaration.legacyPaths ?? [],
+      // Like drf-spectacular's schema view, spectacular/ is served but not listed: the document is exactly the seed's paths.
+      documented: (declaration) => declaration !== openApiDocument,
       title: "JWT Authentication API (seed 004 paths)",
     };
     const legacyConfig: Config = { ...config, jwtResponseFieldStyle: "legacy" };

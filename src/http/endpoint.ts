@@ -36,6 +36,8 @@ export interface Mount {
   prefix: string;
   /** Which paths of a declaration are served there (none = not served there). */
   paths: (declaration: Declaration) => readonly string[];
+  /** Which served operations the mount's OpenAPI document lists (default: all). */
+  documented?: (declaration: Declaration) => boolean;
   title: string;
 }
 
@@ -122,6 +124,14 @@ export function endpoints<R extends Record<string, Declaration>>(declarations: R
     if (declaration.operationId !== name) throw new TypeError(`declaration ${name} has operationId ${declaration.operationId}`);
     return { declaration, handler: handlers[name] as unknown as Handler<AppEnv> };
   });
+}
+
+/**
+ * The uid path parameter: `:uid` under AUTH_PREFIX, `:uidb64` in seed 004's paths (the names its
+ * document uses).
+ */
+export function uidParam(c: Context): string {
+  return c.req.param("uid") ?? c.req.param("uidb64") ?? "";
 }
 
 /** The validated body, for `c.var.body`. */

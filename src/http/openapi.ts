@@ -80,9 +80,10 @@ function security(config: Config, declaration: Declaration): JsonSchema[] {
   }
 }
 
-function operation(config: Config, declaration: Declaration, operationId: string, aliasOf: string | null): JsonSchema {
+/** The operation as served at `path` (Hono syntax): its path parameters are the ones that path names. */
+function operation(config: Config, declaration: Declaration, path: string, operationId: string, aliasOf: string | null): JsonSchema {
   const parameters = [
-    ...[...declaration.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+    ...[...path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
     ...(declaration.query ?? []).map((query) => ({ name: query.name, in: "query", required: false, description: query.description, schema: query.schema })),
   ];
   const body = requestBody(config, declaration);
@@ -105,12 +106,13 @@ export function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mou
   const tags = new Set<string>();
   for (const { declaration } of endpoints) {
     if (declaration.enabled && !declaration.enabled(config)) continue;
+    if (mount.documented && !mount.documented(declaration)) continue;
     const served = mount.paths(declaration);
     served.forEach((path, index) => {
       const key = openApiPath(mount.prefix, path);
       const operationId = index === 0 ? declaration.operationId : `${declaration.operationId}_${index}`;
       const aliasOf = index === 0 ? null : openApiPath(mount.prefix, served[0]!);
-      (paths[key] ??= {})[declaration.method.toLowerCase()] = operation(config, declaration, operationId, aliasOf);
+      (paths[key] ??= {})[declaration.method.toLowerCase()] = operation(config, declaration, path, operationId, aliasOf);
     });
     declaration.tags.forEach((tag) => tags.add(tag));
   }
