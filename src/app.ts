@@ -73,7 +73,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
     title: "edge-rest-auth",
   };
   app.use(`${base(config.authPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: authMount }));
-  registerEndpoints(app, config, allEndpoints, (declaration) => authMount.paths(declaration).map((path) => base(config.authPrefix) + path));
+  registerEndpoints(app, config, allEndpoints, authMount);
 
   if (config.legacyAccountsPrefix) {
     // Seed 004 at its own paths, by the same declarations, always with the legacy token names (contract §4).
@@ -82,13 +82,12 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
       paths: (declaration) => declaration.legacyPaths ?? [],
       // Like drf-spectacular's schema view, spectacular/ is served but not listed: the document is exactly the seed's paths.
       documented: (declaration) => declaration !== openApiDocument,
+      aliasFieldNames: true,
       title: "JWT Authentication API (seed 004 paths)",
     };
     const legacyConfig: Config = { ...config, jwtResponseFieldStyle: "legacy" };
     app.use(`${base(config.legacyAccountsPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: legacyMount }, legacyConfig));
-    registerEndpoints(app, legacyConfig, allEndpoints, (declaration) =>
-      legacyMount.paths(declaration).map((path) => base(config.legacyAccountsPrefix!) + path),
-    );
+    registerEndpoints(app, legacyConfig, allEndpoints, legacyMount);
   }
 
   app.notFound(() => jsonResponse(404, { detail: "Not found." }));
