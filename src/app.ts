@@ -48,6 +48,8 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     await next();
     const headers = c.res.headers;
+    // Responses built without the context (not-found, the docs assets) miss the header requestId() prepared.
+    if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", c.get("requestId"));
     // Handlers that may be cached say so (the docs assets); everything else is private and fresh.
     if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
     if (headers.get("content-type") === "application/json") headers.set("content-type", "application/json; charset=utf-8");
