@@ -8,6 +8,7 @@ import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
 import { allEndpoints } from "./features";
+import { openApiDocument } from "./features/docs/docs.routes";
 import { type Mount, registerEndpoints, type ServedApi } from "./http/endpoint";
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -47,6 +48,8 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     await next();
     const headers = c.res.headers;
+    // Responses built without the context (not-found, the docs assets) miss the header requestId() prepared.
+    if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", c.get("requestId"));
     // Handlers that may be cached say so (the docs assets); everything else is private and fresh.
     if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
     if (headers.get("content-type") === "application/json") headers.set("content-type", "application/json; charset=utf-8");
@@ -72,20 +75,21 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
     title: "edge-rest-auth",
   };
   app.use(`${base(config.authPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: authMount }));
-  registerEndpoints(app, config, allEndpoints, (declaration) => authMount.paths(declaration).map((path) => base(config.authPrefix) + path));
+  registerEndpoints(app, config, allEndpoints, authMount);
 
   if (config.legacyAccountsPrefix) {
     // Seed 004 at its own paths, by the same declarations, always with the legacy token names (contract §4).
     const legacyMount: Mount = {
       prefix: config.legacyAccountsPrefix,
       paths: (declaration) => declaration.legacyPaths ?? [],
+      // Like drf-spectacular's schema view, spectacular/ is served but not listed: the document is exactly the seed's paths.
+      documented: (declaration) => declaration !== openApiDocument,
+      aliasFieldNames: true,
       title: "JWT Authentication API (seed 004 paths)",
     };
     const legacyConfig: Config = { ...config, jwtResponseFieldStyle: "legacy" };
     app.use(`${base(config.legacyAccountsPrefix)}/*`, mountMiddleware({ endpoints: allEndpoints, mount: legacyMount }, legacyConfig));
-    registerEndpoints(app, legacyConfig, allEndpoints, (declaration) =>
-      legacyMount.paths(declaration).map((path) => base(config.legacyAccountsPrefix!) + path),
-    );
+    registerEndpoints(app, legacyConfig, allEndpoints, legacyMount);
   }
 
   app.notFound((c) => c.json({ detail: "Not found." }, 404));

@@ -162,6 +162,22 @@ describe("response headers", () => {
       expect(answer.headers.get("content-type"), answer.text).toBe(JSON_TYPE);
     }
   });
+
+  it("every answer carries a request id, also the not-found one and the docs' files; Cloudflare's ray id when there is one", async () => {
+    const answers = [
+      await call("GET", "/auth/csrf/"),
+      await call("GET", "/auth/nowhere/"),
+      await call("GET", "/nowhere"),
+      await call("PUT", "/auth/login/"),
+      await call("GET", "/auth/docs/"),
+      await call("GET", "/auth/docs/swagger-ui.css"),
+      await call("GET", "/auth/docs/other.js"),
+    ];
+    for (const answer of answers) expect(answer.headers.get("x-request-id"), answer.text.slice(0, 80)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(answers.map((answer) => answer.headers.get("x-request-id"))).size).toBe(answers.length);
+    const ray = await call("GET", "/auth/nowhere/", { headers: { "cf-ray": "8f1e2d3c4b5a6978-AMS" } });
+    expect(ray.headers.get("x-request-id")).toBe("8f1e2d3c4b5a6978-AMS");
+  });
 });
 
 describe("401 answers", () => {

@@ -102,10 +102,15 @@ function fillTemplate(template: string, values: Record<string, string>, appended
   return template.replace(/\{(key|uid|token)\}/g, (_, name: string) => values[name] ?? "");
 }
 
+/**
+ * The key is `<uid>:<token>`; a template may also take the two parts apart (`{uid}`/`{token}`), as
+ * seed 004's frontends do for its POST verify/token/{uidb64}/{token}/.
+ */
 export function confirmationUrl(config: Config, key: string, verificationBaseUrl?: string | null): string {
   const template =
     verificationBaseUrl ?? config.emailConfirmUrl ?? `${config.publicBaseUrl}${config.authPrefix}registration/verification/{key}/`;
-  return fillTemplate(template, { key }, key);
+  const colon = key.indexOf(":");
+  return fillTemplate(template, { key, uid: key.slice(0, colon), token: key.slice(colon + 1) }, key);
 }
 
 export function resetUrl(config: Config, uid: string, token: string): string {

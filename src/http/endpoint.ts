@@ -36,6 +36,13 @@ export interface Mount {
   prefix: string;
   /** Which paths of a declaration are served there (none = not served there). */
   paths: (declaration: Declaration) => readonly string[];
+  /** Which served operations the mount's OpenAPI document lists (default: all). */
+  documented?: (declaration: Declaration) => boolean;
+  /**
+   * The body fields go by their seed-004 names here (`bodyAliases`): the document lists those, and a
+   * field left out is reported under that name. The canonical names are still accepted.
+   */
+  aliasFieldNames?: boolean;
   title: string;
 }
 
@@ -126,6 +133,14 @@ export function endpoints<R extends Record<string, Declaration>>(declarations: R
   });
 }
 
+/**
+ * The uid path parameter: `:uid` under AUTH_PREFIX, `:uidb64` in seed 004's paths (the names its
+ * document uses).
+ */
+export function uidParam(c: Context): string {
+  return c.req.param("uid") ?? c.req.param("uidb64") ?? "";
+}
+
 /** The validated body, for `c.var.body`. */
 const exposeBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   (c as unknown as Context<{ Variables: { body: unknown } }>).set("body", c.req.valid("json" as never));
@@ -140,10 +155,11 @@ const noBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * The chain a declaration gets, in this order: 413 for a declared length over 64 KiB -> CSRF for header-less unsafe requests (a no-op unless
- * JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED) -> guards -> per-IP throttle -> auth -> body -> handler.
+ * The chain a declaration gets, in this order: 413 for a declared length over 64 KiB -> CSRF for
+ * header-less unsafe requests (a no-op unless JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED) ->
+ * guards -> per-IP throttle -> auth -> body -> handler.
  */
-function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<AppEnv> | Handler<AppEnv>> {
+function chainFor({ declaration, handler }: Endpoint, mount: Mount): Array<MiddlewareHandler<AppEnv> | Handler<AppEnv>> {
   const auth = {
     public: [],
     optional: [optionalAuth],
@@ -157,25 +173,26 @@ function chainFor({ declaration, handler }: Endpoint): Array<MiddlewareHandler<A
     ...(declaration.guards ?? []),
     ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),
     ...auth,
-    ...(hasBody ? [validateBody(declaration.body!, { aliases: declaration.bodyAliases, checkFields: declaration.checkFields }), exposeBody] : [noBody]),
+    ...(hasBody
+      ? [
+          validateBody(declaration.body!, { aliases: declaration.bodyAliases, reportAliases: mount.aliasFieldNames, checkFields: declaration.checkFields }),
+          exposeBody,
+        ]
+      : [noBody]),
     handler,
   ];
 }
 
 /**
- * Registers every enabled endpoint at its paths (`paths(declaration)`); each path answers its
- * methods, OPTIONS with `Allow`, HEAD where GET is, and DRF's 405 with `Allow` for the rest.
+ * Registers every enabled endpoint at its paths under `mount`; each path answers its methods,
+ * OPTIONS with `Allow`, HEAD where GET is, and DRF's 405 with `Allow` for the rest.
  */
-export function registerEndpoints(
-  app: Hono<AppEnv>,
-  config: Config,
-  list: readonly Endpoint[],
-  paths: (declaration: Declaration) => readonly string[],
-): void {
+export function registerEndpoints(app: Hono<AppEnv>, config: Config, list: readonly Endpoint[], mount: Mount): void {
+  const base = mount.prefix.replace(/\/$/, "");
   const byPath = new Map<string, Endpoint[]>();
   for (const endpoint of list) {
     if (endpoint.declaration.enabled && !endpoint.declaration.enabled(config)) continue;
-    for (const path of paths(endpoint.declaration)) {
+    for (const path of mount.paths(endpoint.declaration).map((path) => base + path)) {
       const same = byPath.get(path) ?? [];
       if (same.some((other) => other.declaration.method === endpoint.declaration.method)) {
         throw new TypeError(`${endpoint.declaration.method} ${path} is declared twice`);
@@ -187,7 +204,7 @@ export function registerEndpoints(
     // GET first (then HEAD after the declared ones), the rest in declaration order.
     const methods = here.map((endpoint) => endpoint.declaration.method).sort((a, b) => Number(b === "GET") - Number(a === "GET"));
     const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
-    for (const endpoint of here) app.on(endpoint.declaration.method, path, ...(chainFor(endpoint) as [Handler<AppEnv>]));
+    for (const endpoint of here) app.on(endpoint.declaration.method, path, ...(chainFor(endpoint, mount) as [Handler<AppEnv>]));
     app.on("OPTIONS", path, (c) => c.body(null, 204, { Allow: allow }));
     app.all(path, (c) => {
       throw detailError(405, `Method "${c.req.method.toUpperCase()}" not allowed.`, {}).withHeaders({ Allow: allow });

@@ -30,12 +30,24 @@ function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
 /** Hono `:param` -> OpenAPI `{param}`, with the trailing slash the contract writes. */
 const openApiPath = (prefix: string, path: string) => `${prefix}${path.slice(1).replace(/:(\w+)/g, "{$1}")}/`;
 
-function requestBody(config: Config, declaration: Declaration): JsonSchema | undefined {
+/** The body; with `aliasFieldNames` the seed-004 names take the canonical ones' places (and their required-ness). */
+function requestBody(config: Config, declaration: Declaration, aliasFieldNames: boolean): JsonSchema | undefined {
   if (!declaration.body || declaration.method === "GET") return undefined;
   const schema = jsonSchema(declaration.body(config), "input");
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  for (const [canonical, alias] of Object.entries(declaration.bodyAliases ?? {})) {
-    properties[alias] = { ...properties[canonical], description: `Seed-004 name of \`${canonical}\`, read when \`${canonical}\` is absent.` };
+  const aliases = new Map(Object.entries(declaration.bodyAliases ?? {}));
+  if (aliasFieldNames && aliases.size > 0) {
+    schema.properties = Object.fromEntries(
+      Object.entries(properties).map(([name, property]) => {
+        const alias = aliases.get(name);
+        return alias ? [alias, { ...property, description: `Also accepted as \`${name}\` (which wins when both are sent).` }] : [name, property];
+      }),
+    );
+    if (Array.isArray(schema.required)) schema.required = schema.required.map((name: string) => aliases.get(name) ?? name);
+  } else {
+    for (const [canonical, alias] of aliases) {
+      properties[alias] = { ...properties[canonical], description: `Seed-004 name of \`${canonical}\`, read when \`${canonical}\` is absent.` };
+    }
   }
   const content = Object.fromEntries(BODY_TYPES.map((type) => [type, { schema }]));
   return { required: Array.isArray(schema.required) && schema.required.length > 0, content };
@@ -95,12 +107,13 @@ function security(config: Config, declaration: Declaration): JsonSchema[] {
   }
 }
 
-function operation(config: Config, declaration: Declaration, operationId: string, aliasOf: string | null): JsonSchema {
+/** The operation as served at `path` (Hono syntax): its path parameters are the ones that path names. */
+function operation(config: Config, declaration: Declaration, mount: Mount, path: string, operationId: string, aliasOf: string | null): JsonSchema {
   const parameters = [
-    ...[...declaration.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+    ...[...path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
     ...(declaration.query ?? []).map((query) => ({ name: query.name, in: "query", required: false, description: query.description, schema: query.schema })),
   ];
-  const body = requestBody(config, declaration);
+  const body = requestBody(config, declaration, mount.aliasFieldNames ?? false);
   const description = [declaration.description, aliasOf ? `Alias of \`${aliasOf}\`.` : undefined].filter(Boolean).join("\n\n");
   return {
     operationId,
@@ -120,14 +133,15 @@ export function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mou
   const tags = new Set<string>();
   for (const { declaration } of endpoints) {
     if (declaration.enabled && !declaration.enabled(config)) continue;
+    if (mount.documented && !mount.documented(declaration)) continue;
     const served = mount.paths(declaration);
     served.forEach((path, index) => {
       const key = openApiPath(mount.prefix, path);
       const operationId = index === 0 ? declaration.operationId : `${declaration.operationId}_${index}`;
       const aliasOf = index === 0 ? null : openApiPath(mount.prefix, served[0]!);
-      (paths[key] ??= {})[declaration.method.toLowerCase()] = operation(config, declaration, operationId, aliasOf);
+      (paths[key] ??= {})[declaration.method.toLowerCase()] = operation(config, declaration, mount, path, operationId, aliasOf);
+      declaration.tags.forEach((tag) => tags.add(tag));
     });
-    declaration.tags.forEach((tag) => tags.add(tag));
   }
   const securitySchemes: JsonSchema = {
     bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from login/ or token/refresh/" },

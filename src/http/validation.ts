@@ -215,6 +215,8 @@ export type FieldChecks = (deps: Deps, fields: Record<string, unknown>) => Promi
 interface BodyOptions {
   /** canonical field -> seed-004 alias; the alias is read only when the canonical name is absent. */
   aliases?: Readonly<Record<string, string>>;
+  /** When neither name was sent, report the field under its alias (seed 004's mount, whose clients know only those). */
+  reportAliases?: boolean;
   /** Run on the fields that passed when others failed, so one answer lists every field's problems. */
   checkFields?: FieldChecks;
 }
@@ -231,13 +233,12 @@ function passingFields(schema: z.ZodMiniType, data: Record<string, unknown>): Re
 }
 
 /** Renames alias fields to their canonical names; returns the reverse map for error reporting. */
-function applyAliases(data: Record<string, unknown>, aliases: Record<string, string>): Map<string, string> {
+function applyAliases(data: Record<string, unknown>, aliases: Record<string, string>, reportAliases: boolean): Map<string, string> {
   const used = new Map<string, string>();
   for (const [canonical, alias] of Object.entries(aliases)) {
-    if (data[canonical] === undefined && data[alias] !== undefined) {
-      data[canonical] = data[alias];
-      used.set(canonical, alias);
-    }
+    if (data[canonical] !== undefined) continue;
+    if (data[alias] !== undefined) data[canonical] = data[alias];
+    if (data[alias] !== undefined || reportAliases) used.set(canonical, alias);
   }
   return used;
 }
@@ -267,7 +268,7 @@ export function lazySchema<S extends z.ZodMiniType>(build: () => S): () => S {
 export function validateBody(schema: (config: Config) => z.ZodMiniType<Record<string, unknown>>, options: BodyOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const data = await parseRequestBody(c.req.raw);
-    const used = applyAliases(data, options.aliases ?? {});
+    const used = applyAliases(data, options.aliases ?? {}, options.reportAliases ?? false);
     c.set("aliases", used);
     const bodySchema = schema(c.var.deps.config);
     const result = bodySchema.safeParse(data);

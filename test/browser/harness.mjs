@@ -236,17 +236,23 @@ function close(server) {
 
 /**
  * Debian's Chromium (never a downloaded one), headless. Host names other than 127.0.0.1 do not
- * resolve, and Playwright's defaults turn off background networking and component updates.
+ * resolve, except `loopbackNames` (e.g. "docs.example.test"), which resolve to 127.0.0.1: a page
+ * on a name that is not "localhost"/"127.0.0.1", as in production. Playwright's defaults turn off
+ * background networking and component updates.
+ * @param {{ loopbackNames?: string[] }} [o]
  */
-export async function launchBrowser() {
+export async function launchBrowser({ loopbackNames = [] } = {}) {
   const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: apt-get install -y chromium`);
-  return chromium.launch({
+  const rules = [...loopbackNames.map((name) => `MAP ${name} ${LOOPBACK}`), "MAP * ~NOTFOUND", `EXCLUDE ${LOOPBACK}`];
+  const browser = await chromium.launch({
     executablePath,
     headless: true,
     timeout: 30_000,
-    args: ["--no-sandbox", `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${LOOPBACK}`],
+    args: ["--no-sandbox", `--host-resolver-rules=${rules.join(", ")}`],
   });
+  browser.loopbackNames = new Set([LOOPBACK, ...loopbackNames]);
+  return browser;
 }
 
 /**
@@ -259,7 +265,8 @@ export async function newContext(browser) {
   context.setDefaultNavigationTimeout(15_000);
   const urls = [];
   context.on("request", (r) => urls.push(r.url()));
-  context.offLoopback = () => urls.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).hostname !== LOOPBACK);
+  const loopback = browser.loopbackNames ?? new Set([LOOPBACK]);
+  context.offLoopback = () => urls.filter((u) => !/^(data|about|blob):/.test(u) && !loopback.has(new URL(u).hostname));
   return context;
 }
 

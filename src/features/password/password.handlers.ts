@@ -1,7 +1,7 @@
 // Handlers of the password endpoints, one per declaration in password.routes.ts.
 import { deleteCookie, setCookie } from "hono/cookie";
 import { issueCsrfCookie } from "../../http/csrf";
-import type { EndpointHandler } from "../../http/endpoint";
+import { type EndpointHandler, uidParam } from "../../http/endpoint";
 import { tokenInvalidOrExpired } from "../../http/errors";
 import { html, htmlPage, renderPage } from "../../http/pages";
 import { enforceThrottle } from "../../http/throttle";
@@ -31,7 +31,7 @@ export const passwordResetConfirm: EndpointHandler<typeof routes.passwordResetCo
 };
 
 export const passwordResetConfirmFromPath: EndpointHandler<typeof routes.passwordResetConfirmFromPath> = async (c) => {
-  await confirmPasswordReset(c.var.deps, { ...c.var.body, uid: c.req.param("uid") ?? "", token: c.req.param("token") ?? "" });
+  await confirmPasswordReset(c.var.deps, { ...c.var.body, uid: uidParam(c), token: c.req.param("token") ?? "" });
   return c.json(RESET_DONE, 200);
 };
 

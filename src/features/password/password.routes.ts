@@ -68,7 +68,7 @@ export const passwordResetConfirmFromPath = declare({
   operationId: "passwordResetConfirmFromPath",
   method: "POST",
   path: "/password/reset/confirm/:uid/:token",
-  legacyPaths: ["/set/new/forget/password/:uid/:token"],
+  legacyPaths: ["/set/new/forget/password/:uidb64/:token"],
   auth: "public",
   throttle: "confirm",
   body: newPasswordBody,

@@ -1,7 +1,7 @@
 // Handlers of registration and e-mail verification, one per declaration in registration.routes.ts.
 import type { Context } from "hono";
 import { checkVerificationBaseUrl } from "../../core/links";
-import type { EndpointHandler } from "../../http/endpoint";
+import { type EndpointHandler, uidParam } from "../../http/endpoint";
 import { notFound } from "../../http/errors";
 import { setJwtCookies } from "../../http/jwt-cookies";
 import { htmlPage } from "../../http/pages";
@@ -31,7 +31,7 @@ export const verifyEmail: EndpointHandler<typeof routes.verifyEmail> = async (c)
   verify(c, await confirmEmail(c.var.deps, c.var.body.key));
 
 export const verifyEmailFromPath: EndpointHandler<typeof routes.verifyEmailFromPath> = async (c) =>
-  verify(c, await confirmEmail(c.var.deps, `${c.req.param("uid")}:${c.req.param("token")}`));
+  verify(c, await confirmEmail(c.var.deps, `${uidParam(c)}:${c.req.param("token") ?? ""}`));
 
 export const resendEmail: EndpointHandler<typeof routes.resendEmail> = async (c) => {
   const { deps, body } = c.var;

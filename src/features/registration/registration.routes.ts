@@ -78,7 +78,7 @@ export const verifyEmailFromPath = declare({
   operationId: "verifyEmailFromPath",
   method: "POST",
   path: "/registration/verify-email/:uid/:token",
-  legacyPaths: ["/verify/token/:uid/:token"],
+  legacyPaths: ["/verify/token/:uidb64/:token"],
   auth: "public",
   throttle: "confirm",
   summary: "Confirm an e-mail address with the key's two parts in the path (seed 004)",

@@ -326,6 +326,16 @@ describe("registration settings", () => {
       expect(linkIn(mailTo(other.email)[0]!)).toBe(`http://localhost:3000/verify?key=${confirmationKeyFor(other.email)}`);
     });
 
+    it("fills {uid} and {token} with the key's two parts (seed 004's verify/token/{uidb64}/{token}/)", async () => {
+      const me = newIdentity("regurlparts");
+      const response = await register(signup(me, { verification_base_url: "https://app.example.com/activate/{uid}/{token}/" }), vars);
+      expect(response.status).toBe(201);
+      const [uid, token] = confirmationKeyFor(me.email).split(":");
+      expect(uid).toMatch(/^[\w-]+$/);
+      expect(token).toMatch(/^[0-9a-z]+-[0-9a-f]+$/);
+      expect(linkIn(mailTo(me.email)[0]!)).toBe(`https://app.example.com/activate/${uid}/${token}/`);
+    });
+
     it("treats an empty verification_base_url as absent", async () => {
       const me = newIdentity("regurlempty");
       expect((await register(signup(me, { verification_base_url: "" }), vars)).status).toBe(201);
