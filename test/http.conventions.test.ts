@@ -81,7 +81,7 @@ describe("routing", () => {
   }
 
   it('answers unknown paths with 404 {"detail": "Not found."}', async () => {
-    for (const path of ["/auth/nope/", "/auth/", "/auth", "/", "/elsewhere/login/", "/auth/login/extra/", "/auth/user/1/", "/auth/registration/verify-email/a/b/c/"]) {
+    for (const path of ["/auth/nope/", "/", "/elsewhere/login/", "/auth/login/extra/", "/auth/user/1/", "/auth/registration/verify-email/a/b/c/"]) {
       for (const method of ["GET", "POST"]) {
         const response = await call(method, path, method === "POST" ? { body: {} } : {});
         expect(response.status, `${method} ${path}`).toBe(404);
@@ -177,6 +177,22 @@ describe("response headers", () => {
     expect(new Set(answers.map((answer) => answer.headers.get("x-request-id"))).size).toBe(answers.length);
     const ray = await call("GET", "/auth/nowhere/", { headers: { "cf-ray": "8f1e2d3c4b5a6978-AMS" } });
     expect(ray.headers.get("x-request-id")).toBe("8f1e2d3c4b5a6978-AMS");
+  });
+});
+
+describe("GET /auth/", () => {
+  it("answers an index that links the reference and the document (null when they are off)", async () => {
+    const index = await call("GET", "/auth/");
+    expect(index.status).toBe(200);
+    expect(index.body).toEqual({
+      name: "edge-rest-auth",
+      docs: "https://api.example.test/auth/docs/",
+      openapi: "https://api.example.test/auth/openapi.json",
+    });
+    expect((await call("GET", index.body.openapi.replace("https://api.example.test", ""))).status).toBe(200);
+    const off = await call("GET", "/auth", { env: { OPENAPI_ENABLED: "false" } });
+    expect(off.body).toEqual({ name: "edge-rest-auth", docs: null, openapi: null });
+    expect((await call("POST", "/auth/")).status).toBe(405);
   });
 });
 

@@ -114,7 +114,8 @@ export function declare<A extends AuthKind, B extends BodySchema | undefined = u
   if (declaration.auth === "capability" && !declaration.capability) {
     throw new TypeError(`${declaration.operationId}: auth "capability" needs a capability middleware`);
   }
-  if (!declaration.path.startsWith("/") || declaration.path.endsWith("/")) {
+  // "" is the prefix itself (GET /auth/).
+  if (declaration.path !== "" && (!declaration.path.startsWith("/") || declaration.path.endsWith("/"))) {
     throw new TypeError(`${declaration.operationId}: path must start with "/" and not end with one`);
   }
   return declaration;

@@ -47,8 +47,12 @@ let schemaCount = 0;
 
 /** Validation errors of `body` against the JSON Schema the served document gives `operationId`'s `status`. */
 async function documentErrors(testCase: Case, operationId: string, status: number, body: unknown): Promise<unknown[]> {
-  const operations = Object.values((await servedDocument(testCase)).paths).flatMap((item) => Object.values(item));
-  const operation = operations.find((candidate) => candidate.operationId === operationId);
+  const find = async (served: Case) =>
+    Object.values((await servedDocument(served)).paths)
+      .flatMap((item) => Object.values(item))
+      .find((candidate) => candidate.operationId === operationId);
+  // spectacular/ does not list itself (as drf-spectacular's view): its answer is described in openapi.json.
+  const operation = (await find(testCase)) ?? (testCase.legacy ? await find({ ...testCase, legacy: undefined, env: envOf(testCase) }) : undefined);
   const schema = operation?.responses[String(status)]?.content?.["application/json"]?.schema;
   expect(schema, `${operationId} ${status} in openapi.json`).toBeDefined();
   const uri = `https://conformance.test/schema/${++schemaCount}`;

@@ -29,7 +29,10 @@ const documentPath = (honoPath: string) => `${honoPath.replace(/:(\w+)/g, "{$1}"
 
 /** "METHOD /path/" of every route a handler answers: not the 405 catch-alls (ALL), OPTIONS or middleware (ALL). */
 function registeredOperations(env: Record<string, string>): string[] {
-  const routes = app.routes(envWith(env)).filter(({ method }) => method !== "ALL" && method !== "OPTIONS");
+  // The legacy mount's spectacular/ is served but, like drf-spectacular's schema view, not listed in itself.
+  const routes = app
+    .routes(envWith(env))
+    .filter(({ method, path }) => method !== "ALL" && method !== "OPTIONS" && !path.endsWith("/spectacular"));
   return [...new Set(routes.map(({ method, path }) => `${method} ${documentPath(path)}`))].sort();
 }
 

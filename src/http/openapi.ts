@@ -28,7 +28,7 @@ function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
 }
 
 /** Hono `:param` -> OpenAPI `{param}`, with the trailing slash the contract writes. */
-const openApiPath = (prefix: string, path: string) => `${prefix}${path.slice(1).replace(/:(\w+)/g, "{$1}")}/`;
+const openApiPath = (prefix: string, path: string) => (path === "" ? prefix : `${prefix}${path.slice(1).replace(/:(\w+)/g, "{$1}")}/`);
 
 /** The body; with `aliasFieldNames` the seed-004 names take the canonical ones' places (and their required-ness). */
 function requestBody(config: Config, declaration: Declaration, aliasFieldNames: boolean): JsonSchema | undefined {

@@ -15,6 +15,13 @@ async function withoutAssets(path: string, env: Record<string, string>): Promise
 }
 
 export const docsCases: CaseTable = {
+  apiIndex: {
+    bad: [{ name: "a bad bearer token is ignored (public)", status: 200, send: (env) => call("GET", "/auth/", { token: BAD_TOKEN, env }) }],
+    good: [
+      { name: "plain GET", status: 200, send: (env) => call("GET", "/auth/", { env }) },
+      { name: "without the trailing slash", status: 200, send: (env) => call("GET", "/auth", { env }) },
+    ],
+  },
   openApiDocument: {
     bad: [{ name: "a bad bearer token is ignored (public)", status: 200, send: (env) => call("GET", "/auth/openapi.json", { token: BAD_TOKEN, env }) }],
     good: [

@@ -8,6 +8,19 @@ import type * as routes from "./docs.routes";
 /** The files scripts/docs-assets.mjs copies into the static assets; nothing else is served. */
 const ASSET_FILES = new Set(["swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-bundle.js.LICENSE.txt", "LICENSE"]);
 
+export const apiIndex: EndpointHandler<typeof routes.apiIndex> = (c) => {
+  const { config } = c.var.deps;
+  const prefix = `${config.publicBaseUrl}${config.authPrefix}`;
+  return c.json(
+    {
+      name: "edge-rest-auth",
+      docs: config.openApiEnabled ? `${prefix}docs/` : null,
+      openapi: config.openApiEnabled ? `${prefix}openapi.json` : null,
+    },
+    200,
+  );
+};
+
 export const openApiDocument: EndpointHandler<typeof routes.openApiDocument> = (c) => {
   const { api } = c.var;
   return c.body(openApiJson(c.var.deps.config, api.endpoints, api.mount), 200, { "Content-Type": "application/json; charset=utf-8" });

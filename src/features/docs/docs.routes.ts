@@ -6,6 +6,19 @@ import { detail, html, json } from "../../http/responses";
 const enabled = (config: { openApiEnabled: boolean }) => config.openApiEnabled;
 const tags = ["docs"];
 
+export const apiIndex = declare({
+  operationId: "apiIndex",
+  method: "GET",
+  path: "",
+  auth: "public",
+  summary: "What this is and where its reference lives",
+  description: "Links to the interactive reference and the OpenAPI document (null when OPENAPI_ENABLED=false).",
+  tags,
+  responses: {
+    200: json("The index", () => z.object({ name: z.string(), docs: z.nullable(z.string()), openapi: z.nullable(z.string()) })),
+  },
+});
+
 export const openApiDocument = declare({
   operationId: "openApiDocument",
   method: "GET",
