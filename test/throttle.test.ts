@@ -175,6 +175,69 @@ describe("other scopes", () => {
   });
 });
 
+describe("what spends a budget (malformed input does not; a password check or a mail does)", () => {
+  it("registration: form errors spend nothing; an account, or a taken name or address, spends the budget", async () => {
+    const ip = freshIp();
+    const rates = withRates({ register: "2/min" });
+    startNextWindow(60);
+    const register = (body: Record<string, unknown>) => call("POST", "/auth/registration/", { body, env: rates, headers: { "cf-connecting-ip": ip } });
+    const me = newIdentity("thrform");
+    // Five rounds of fixing the form: missing fields, a bad address, weak and mismatched passwords.
+    for (const body of [
+      {},
+      { username: me.username, email: "not-an-address", password1: me.password, password2: me.password },
+      { username: me.username, email: me.email, password1: "123", password2: "123" },
+      { username: me.username, email: me.email, password1: me.password, password2: "other" },
+      { username: "bad name!", email: me.email, password1: me.password, password2: me.password },
+    ]) {
+      expect((await register(body)).status).toBe(400);
+    }
+    expect((await register({ username: me.username, email: me.email, password1: me.password, password2: me.password })).status).toBe(201);
+    // A taken address is an answer an enumeration is after: it spends the second and last one.
+    const other = newIdentity("thrform");
+    const taken = await register({ username: other.username, email: me.email, password1: other.password, password2: other.password });
+    expect(taken.body).toEqual({ email: ["User is already registered with this e-mail address."] });
+    const third = newIdentity("thrform");
+    expect((await register({ username: third.username, email: third.email, password1: third.password, password2: third.password })).status).toBe(429);
+    // Also when the taken address comes with a malformed field: 429 rather than the answer.
+    expect((await register({ email: me.email })).status).toBe(429);
+    // Pure format errors still answer 400 while the budget is exhausted.
+    expect((await register({ email: "nope" })).status).toBe(400);
+  });
+
+  it("login: a malformed body spends nothing; every well-formed attempt does, known account or not", async () => {
+    const ip = freshIp();
+    const rates = withRates({ login: "2/min" });
+    startNextWindow(60);
+    const send = (body: Record<string, unknown>) => call("POST", "/auth/login/", { body, env: rates, headers: { "cf-connecting-ip": ip } });
+    for (let i = 0; i < 5; i++) expect((await send({ username: "someone" })).status).toBe(400);
+    const me = await registerVerified("thrlogin");
+    expect((await send({ username: "nobody-at-all", password: "x" })).status).toBe(400);
+    expect((await send({ username: me.username, password: me.password })).status).toBe(200);
+    expect((await send({ username: me.username, password: me.password })).status).toBe(429);
+  });
+
+  it("email/change/: a wrong password spends the password budget, not the mail budget; the right retry goes through", async () => {
+    const me = await loggedIn("thrmail");
+    startNextWindow(180);
+    const target = newIdentity("thrmail").email;
+    const change = (password: string) => call("POST", "/auth/email/change/", { body: { email: target, password }, token: me.access, env: ON });
+    const wrong = await change("wrong password");
+    expect(wrong.body).toEqual({ password: ["Incorrect password."] });
+    const right = await change(me.password);
+    expect(right.status).toBe(200);
+    expect(right.body).toEqual({ detail: "Verification e-mail sent." });
+    // A mail went out: the next one to that address waits (1 per 3 min).
+    expect((await change(me.password)).status).toBe(429);
+    // Wrong passwords are bounded by the account's password budget (login_identifier, 5/min).
+    const guesses = await loggedIn("thrguess");
+    startNextWindow(180);
+    const guess = () => call("POST", "/auth/email/change/", { body: { email: newIdentity("g").email, password: "guess" }, token: guesses.access, env: ON });
+    for (let i = 0; i < 5; i++) expect((await guess()).status).toBe(400);
+    expect((await guess()).status).toBe(429);
+  });
+});
+
 describe("THROTTLE_RATES", () => {
   it("overrides one scope with a JSON object; the others keep their defaults", async () => {
     const rates = withRates({ login: "2/min" });

@@ -65,7 +65,7 @@ export interface Declaration<A extends AuthKind = AuthKind, B extends BodySchema
   auth: A;
   /** For `auth: "capability"`: the check that the capability cookie is present (and CSRF where it applies). */
   capability?: MiddlewareHandler<AppEnv>;
-  /** Per-IP throttle scope applied before authentication and body parsing. */
+  /** Per-IP throttle scope, spent once the body is valid (malformed input spends nothing). */
   throttle?: ThrottleScope;
   /** Scopes the handler or service enforces itself (keyed by identifier or address): documented, not applied here. */
   otherThrottles?: readonly ThrottleScope[];
@@ -158,7 +158,7 @@ const noBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 /**
  * The chain a declaration gets, in this order: 413 for a declared length over 64 KiB -> CSRF for
  * header-less unsafe requests (a no-op unless JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED) ->
- * guards -> per-IP throttle -> auth -> body -> handler.
+ * guards -> auth -> body -> per-IP throttle -> handler.
  */
 function chainFor({ declaration, handler }: Endpoint, mount: Mount): Array<MiddlewareHandler<AppEnv> | Handler<AppEnv>> {
   const auth = {
@@ -172,7 +172,6 @@ function chainFor({ declaration, handler }: Endpoint, mount: Mount): Array<Middl
     refuseDeclaredOversize,
     ...(isUnsafeMethod(declaration.method) ? [csrfOnUnauthenticated] : []),
     ...(declaration.guards ?? []),
-    ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),
     ...auth,
     ...(hasBody
       ? [
@@ -180,6 +179,8 @@ function chainFor({ declaration, handler }: Endpoint, mount: Mount): Array<Middl
           exposeBody,
         ]
       : [noBody]),
+    // After the body: input refused as malformed spends no budget (it reached no password check, account or mail).
+    ...(declaration.throttle ? [throttleByIp(declaration.throttle)] : []),
     handler,
   ];
 }

@@ -29,8 +29,10 @@ export const sessionCases: CaseTable = {
         env: { THROTTLE_ENABLED: "true", THROTTLE_RATES: '{"login":"1/min"}' },
         send: async (env) => {
           const headers = { "cf-connecting-ip": freshIp() };
-          await call("POST", "/auth/login/", { body: {}, headers, env });
-          return call("POST", "/auth/login/", { body: {}, headers, env });
+          // Well-formed: malformed input spends no budget.
+          const body = { username: "nobody", password: "whatever" };
+          await call("POST", "/auth/login/", { body, headers, env });
+          return call("POST", "/auth/login/", { body, headers, env });
         },
       },
     ],

@@ -91,8 +91,11 @@ export const history: EndpointHandler<typeof routes.history> = async (c) => {
 export const emailChange: EndpointHandler<typeof routes.emailChange> = async (c) => {
   const { deps, body } = c.var;
   const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
-  // It mails two addresses: bounded like resend-email, per target address.
-  await enforceThrottle(deps, "resend_email", body.email.toLowerCase());
-  await requestEmailChange(deps, c.var.auth.user, body.email, body.password, baseUrl);
+  const user = c.var.auth.user;
+  // A password check: it spends the account's password-guessing budget, as a login would.
+  await enforceThrottle(deps, "login_identifier", `user:${user.id}`);
+  // It mails two addresses: once the password is right, bounded like resend-email, per target address.
+  const beforeMail = () => enforceThrottle(deps, "resend_email", body.email.toLowerCase());
+  await requestEmailChange(deps, user, body.email, body.password, baseUrl, beforeMail);
   return c.json({ detail: "Verification e-mail sent." }, 200);
 };

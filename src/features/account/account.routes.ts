@@ -146,7 +146,7 @@ export const emailChange = declare({
   method: "POST",
   path: "/email/change",
   auth: "required",
-  otherThrottles: ["resend_email"],
+  otherThrottles: ["login_identifier", "resend_email"],
   body: lazySchema(() =>
     z.object({
       email: emailField(),
@@ -155,7 +155,8 @@ export const emailChange = declare({
     }),
   ),
   summary: "Change the e-mail address (after confirming the new one)",
-  description: "Needs the password. The new address gets a confirmation key, the old one a notice; nothing changes until the key is confirmed.",
+  description:
+    "Needs the password (which spends the account's `login_identifier` budget). The new address gets a confirmation key, the old one a notice; nothing changes until the key is confirmed. Only a request that will mail spends the `resend_email` budget.",
   tags,
   responses: { 200: json("Verification e-mail sent.", detailBody) },
 });

@@ -8,7 +8,19 @@ import { recordEvent } from "../../core/events";
 import { sendMail } from "../../core/mail";
 import { emailChangeNoticeMail } from "../../core/mail-templates";
 
-export async function requestEmailChange(deps: Deps, user: User, email: string, password: string, baseUrl: string | null): Promise<void> {
+/**
+ * Checks the password and the address, then (and only then) spends the mail budget through
+ * `beforeMail` and records the pending change: a wrong password or a taken address sends no mail and
+ * so spends none of it.
+ */
+export async function requestEmailChange(
+  deps: Deps,
+  user: User,
+  email: string,
+  password: string,
+  baseUrl: string | null,
+  beforeMail: () => Promise<void>,
+): Promise<void> {
   const errors: FieldErrors = {};
   if (email.toLowerCase() === user.email.toLowerCase()) {
     errors.email = ["The new value must be different from the current one."];
@@ -18,6 +30,7 @@ export async function requestEmailChange(deps: Deps, user: User, email: string, 
   if (!isUsablePassword(user.password)) errors.password = ["Your account has no password set up."];
   else if (!(await verifyPassword(password, user.password))) errors.password = ["Incorrect password."];
   if (Object.keys(errors).length) throw new InvalidInput(errors);
+  await beforeMail();
 
   const requestedAt = deps.now();
   // One pending change per user: a newer request replaces (and so supersedes) the older one.

@@ -8,6 +8,7 @@ import { htmlPage } from "../../http/pages";
 import { tokenResponse } from "../../http/shapes";
 import { enforceThrottle } from "../../http/throttle";
 import type * as routes from "./registration.routes";
+import { spendSignupBudget } from "./registration.budget";
 import { register as createAccount } from "./registration.service";
 import { confirmEmail, resendConfirmation } from "./verification.service";
 
@@ -16,7 +17,7 @@ const VERIFICATION_SENT = { detail: "Verification e-mail sent." };
 export const register: EndpointHandler<typeof routes.register> = async (c) => {
   const { deps, body } = c.var;
   const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
-  const result = await createAccount(deps, { ...body, email: body.email ?? "", verification_base_url: baseUrl });
+  const result = await createAccount(deps, { ...body, email: body.email ?? "", verification_base_url: baseUrl }, () => spendSignupBudget(deps));
   if (result.kind === "verification_sent") return c.json(VERIFICATION_SENT, 201);
   setJwtCookies(c, deps.config, result.tokens, { newSession: true });
   return c.json(tokenResponse(deps.config, result.user, result.tokens), 201);

@@ -7,7 +7,8 @@ import { permissionDenied } from "../../http/errors";
 import { detail, detailBody, html, json, redirect, tokenResponseBody } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 import type { MiddlewareHandler } from "hono";
-import { registrationFieldErrors } from "./registration.service";
+import { spendSignupBudget } from "./registration.budget";
+import { registrationFieldErrors, revealsTakenAccount } from "./registration.service";
 
 const tags = ["registration"];
 const baseUrlField = () => z.optional(z.nullable(charField({ allowBlank: true, max: 2000 })));
@@ -45,13 +46,17 @@ export const register = declare({
   legacyPaths: ["/registration"],
   auth: "public",
   guards: [registrationOpen],
-  throttle: "register",
+  otherThrottles: ["register"],
   body: (config: Config) => (config.emailRequired ? withEmail() : emailOptional()),
   bodyAliases: { password1: "password", password2: "confirm_password" },
-  checkFields: async (deps, fields) => (await registrationFieldErrors(deps, fields)).errors,
+  checkFields: async (deps, fields) => {
+    const { errors } = await registrationFieldErrors(deps, fields);
+    if (revealsTakenAccount(errors)) await spendSignupBudget(deps);
+    return errors;
+  },
   summary: "Create an account",
   description:
-    "With mandatory verification (the default) a confirmation mail is sent and no tokens are returned; otherwise the answer is a TokenResponse. `email` may be left out unless ACCOUNT_EMAIL_REQUIRED.",
+    "With mandatory verification (the default) a confirmation mail is sent and no tokens are returned; otherwise the answer is a TokenResponse. `email` may be left out unless ACCOUNT_EMAIL_REQUIRED. The per-IP `register` budget is spent only before an account or a mail, or an answer that a name or address is taken: fixing a form's errors costs nothing.",
   tags,
   responses: {
     201: json("Verification e-mail sent, or a TokenResponse when verification is optional/none", (config) =>

@@ -59,10 +59,23 @@ export async function registrationFieldErrors(deps: Deps, fields: Partial<Regist
   return { errors, existingOwner, checkPassword };
 }
 
-/** dj-rest-auth's RegisterSerializer: field checks, then the pair check, then similarity on the built user. */
-export async function register(deps: Deps, input: RegistrationInput): Promise<RegistrationResult> {
+/**
+ * Whether the field errors tell that a username or address is taken: such an answer is what an
+ * enumeration attempt is after, so it spends the sign-up budget; a form's format errors do not.
+ */
+export function revealsTakenAccount(errors: FieldErrors): boolean {
+  return Boolean(errors.username?.includes(USERNAME_TAKEN) || errors.email?.includes(EMAIL_TAKEN_AT_SIGNUP));
+}
+
+/**
+ * dj-rest-auth's RegisterSerializer: field checks, then the pair check, then similarity on the built
+ * user. `spendBudget` (the per-IP sign-up throttle) runs before any account or mail, and before an
+ * answer that reveals a taken name or address; malformed or weak input spends nothing.
+ */
+export async function register(deps: Deps, input: RegistrationInput, spendBudget: () => Promise<void>): Promise<RegistrationResult> {
   const { config } = deps;
   const { errors, existingOwner, checkPassword: checked } = await registrationFieldErrors(deps, input);
+  if (revealsTakenAccount(errors)) await spendBudget();
   if (Object.keys(errors).length) throw new InvalidInput(errors);
   const checkPassword = checked!;
   let username = input.username;
@@ -73,8 +86,12 @@ export async function register(deps: Deps, input: RegistrationInput): Promise<Re
   const similarity = checkPassword(draft);
   if (similarity.length) throw new InvalidInput({ non_field_errors: similarity });
 
+  // A new account or a mail follows, for a taken address as for a free one: both spend the same budget.
+  await spendBudget();
   if (existingOwner) {
-    // REGISTRATION_PREVENT_ENUMERATION: same answer as a fresh sign-up; the owner learns of the attempt.
+    // REGISTRATION_PREVENT_ENUMERATION: same answer as a fresh sign-up, after the same work (the hash a
+    // new account would cost); the owner learns of the attempt.
+    await hashPassword(input.password1, config.pbkdf2Iterations);
     const token = await makeResetToken(deps, existingOwner);
     sendMail(deps, accountExistsMail(existingOwner.email, existingOwner.username, resetUrl(config, encodeUid(existingOwner.id), token)));
     return { kind: "verification_sent" };
