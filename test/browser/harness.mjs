@@ -58,7 +58,7 @@ export function freePort() {
 }
 
 /** Runs the repo's wrangler CLI non-interactively (no banner, no update check, no metrics), bounded. */
-function wranglerCli(args, { timeoutMs = 90_000 } = {}) {
+export function wranglerCli(args, { timeoutMs = 90_000 } = {}) {
   return new Promise((resolveRun) => {
     const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
       cwd: ROOT,
