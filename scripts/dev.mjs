@@ -23,6 +23,16 @@ if (assets.status !== 0) process.exit(assets.status ?? 1);
 const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", "8787", ...process.argv.slice(2)], { stdio: "inherit" });
+// `npm start -- --port 8788` moves the server; mailed links follow it unless .dev.vars sets PUBLIC_BASE_URL.
+const args = process.argv.slice(2);
+const portAt = args.findIndex((arg) => arg === "--port" || arg.startsWith("--port="));
+const port = portAt < 0 ? "8787" : args[portAt].includes("=") ? args[portAt].split("=")[1] : args[portAt + 1];
+if (portAt >= 0) args.splice(portAt, args[portAt].includes("=") ? 1 : 2);
+const linkBase = /^PUBLIC_BASE_URL=/m.test(readFileSync(devVars, "utf8")) ? [] : ["--var", `PUBLIC_BASE_URL:http://127.0.0.1:${port}`];
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...linkBase, ...args], {
+  stdio: "inherit",
+  // miniflare would fetch a sample Request.cf object from Cloudflare; locally nothing leaves 127.0.0.1.
+  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,20 +1,33 @@
-// `npm run smoke -- <origin> [prefix]`: a deployed API answers as it should, checked with plain HTTP
+// `npm run smoke -- <url>`: a deployed API answers as it should, checked with plain HTTP
 // requests (no account is created, nothing is written). Exits 1 with the first failed check.
 // Every request has a timeout; at most six requests are sent.
-const [origin, prefix = "/auth/"] = process.argv.slice(2);
-if (!origin || !/^https?:\/\//.test(origin)) {
-  console.error("usage: npm run smoke -- https://api.example.com [/auth/]");
+// The API's URL: an origin (then AUTH_PREFIX is taken to be /auth/) or the origin with its prefix.
+const [target] = process.argv.slice(2);
+let url;
+try {
+  url = new URL(target);
+} catch {
+  url = null;
+}
+if (!url || !/^https?:$/.test(url.protocol)) {
+  console.error("usage: npm run smoke -- https://api.example.com  (or with the prefix: https://api.example.com/auth/)");
   process.exit(2);
 }
-const base = `${origin.replace(/\/+$/, "")}${prefix}`;
+const base = `${url.origin}${url.pathname === "/" ? "/auth/" : url.pathname.replace(/\/*$/, "/")}`;
 
 async function send(method, path, body) {
-  const response = await fetch(base + path, {
-    method,
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
+  let response;
+  try {
+    response = await fetch(base + path, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    console.error(`FAILED: ${method} ${base}${path}: no answer (${error.cause?.code ?? error.cause?.message ?? error.message})`);
+    process.exit(1);
+  }
   const text = await response.text();
   let json;
   try {
