@@ -17,6 +17,9 @@ function djangoHashers(): Promise<DjangoHashers> {
   return loading;
 }
 
+/** Django's hashers that verifyPassword supports (the others: sha1, md5, unsalted_*, crypt). */
+export const SUPPORTED_HASHERS: ReadonlySet<string> = new Set(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "bcrypt", "scrypt"]);
+
 /** The hasher named by a stored password (Django's identify_hasher: the part before the first "$"). */
 export function hasherOf(encoded: string): string {
   const end = encoded.indexOf("$");
@@ -32,10 +35,8 @@ export async function verifyPassword(password: string, encoded: string | null): 
   if (encoded === null || !isUsablePassword(encoded)) return false;
   const hasher = hasherOf(encoded);
   if (hasher === "pbkdf2_sha256" || hasher === "pbkdf2_sha1") return verifyPbkdf2(password, encoded);
-  if (hasher === "argon2" || hasher === "bcrypt" || hasher === "bcrypt_sha256" || hasher === "scrypt") {
-    return (await djangoHashers()).verifyDjangoHash(password, encoded);
-  }
-  return false;
+  if (!SUPPORTED_HASHERS.has(hasher)) return false;
+  return (await djangoHashers()).verifyDjangoHash(password, encoded);
 }
 
 /**
