@@ -117,7 +117,15 @@ describe("one address per user", () => {
       { model: "sessions.session", pk: "abc", reason: "model sessions.session is not imported" },
       { model: "?", pk: undefined, reason: "not a dumpdata record ({model, pk, fields})" },
     ]);
-    expect(report).toMatchObject({ users: 1, addresses: 1, verifiedAddresses: 1, socialAccounts: 1 });
+    expect(report).toMatchObject({ users: 1, addresses: 1, verifiedAddresses: 1, socialAccounts: 1, skippedRows: 14 });
+  });
+
+  it("hands skipped rows to onSkip as they come instead of keeping them", () => {
+    const seen: unknown[] = [];
+    const { report } = importRecords([user(181, "xena"), user(182, "XENA"), address(181, "nobody", "n@example.com", true, true)], { onSkip: (row) => seen.push(row.pk) });
+    expect(seen).toEqual([182, 181]);
+    expect(report.skipped).toEqual([]);
+    expect(report.skippedRows).toBe(2);
   });
 });
 

@@ -22,8 +22,9 @@ export interface ImportReport {
   addresses: number;
   verifiedAddresses: number;
   socialAccounts: number;
-  /** Rows (or, for users, their address) left out, each with why. */
+  /** Rows (or, for users, their address) left out, each with why; empty when ImportOptions.onSkip takes them. */
   skipped: SkippedRow[];
+  skippedRows: number;
   warnings: string[];
   /** Users per password hasher ("!" for unusable passwords). */
   hashers: Record<string, number>;
@@ -34,6 +35,8 @@ export interface ImportOptions {
   userModel?: string;
   /** Rows are packed into multi-row upserts up to this size (8 KB by default); a larger row goes alone, up to D1's 100 KB. */
   maxStatementBytes?: number;
+  /** Receives each skipped row as it is found, instead of report.skipped (a big dump's CLI run prints them). */
+  onSkip?: (row: SkippedRow) => void;
 }
 
 const USER_COLUMNS = "id, username, email, email_verified, password, first_name, last_name, is_active, date_joined, last_login, updated_at";
@@ -67,8 +70,9 @@ interface Pending {
 
 export class DjangoImport {
   readonly plan: ImportPlan;
-  readonly report: ImportReport = { users: 0, addresses: 0, verifiedAddresses: 0, socialAccounts: 0, skipped: [], warnings: [], hashers: {} };
+  readonly report: ImportReport = { users: 0, addresses: 0, verifiedAddresses: 0, socialAccounts: 0, skipped: [], skippedRows: 0, warnings: [], hashers: {} };
   private readonly maxBytes: number;
+  private readonly onSkip: (row: SkippedRow) => void;
   private readonly socialKeys = new Map<string, number>();
   private pending: Pending | null = null;
   private heavyArgon2 = 0;
@@ -76,6 +80,7 @@ export class DjangoImport {
   constructor(options: ImportOptions = {}) {
     this.plan = new ImportPlan((options.userModel ?? "auth.user").toLowerCase());
     this.maxBytes = options.maxStatementBytes ?? DEFAULT_STATEMENT_BYTES;
+    this.onSkip = options.onSkip ?? ((row) => this.report.skipped.push(row));
   }
 
   /** First pass: one record of the dump (anything else is ignored until emit() reports it). */
@@ -109,7 +114,8 @@ export class DjangoImport {
 
   /** Records a skipped row; returns no statements, for the emitters' early returns. */
   private skip(row: SkippedRow): [] {
-    this.report.skipped.push(row);
+    this.report.skippedRows++;
+    this.onSkip(row);
     return [];
   }
 
@@ -118,7 +124,7 @@ export class DjangoImport {
     const read = readUser(record);
     if ("skip" in read) return this.skip({ model, pk: record.pk, reason: read.skip });
     const user = read.row;
-    const owner = this.plan.byLowerUsername.get(user.username.toLowerCase());
+    const owner = this.plan.ownerOfUsername(user.username);
     if (owner !== user.id) {
       const reason = owner === undefined ? `pk ${user.id} appears twice` : `username ${JSON.stringify(user.username)} is taken, case-insensitively, by user ${owner}`;
       return this.skip({ model, pk: user.id, reason });

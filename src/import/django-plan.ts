@@ -2,7 +2,7 @@
 // address each user keeps. The second pass (django-import.ts) writes SQL from these decisions.
 //
 // Memory is per user, not per dump: a username → id map, the chosen address and its owner index,
-// never the records themselves (about 0.5 KB a user; see README, "Importing from Django").
+// never the records themselves: a million-user dump runs in a 256 MB heap (README, "Importing from Django").
 import { type DumpRecord, DJANGO_USER_FIELDS, type UserRef, isEmail, isRecord, readAddress, readUser } from "./django-records";
 
 export interface ChosenAddress {
@@ -21,8 +21,8 @@ interface Candidate {
 export class ImportPlan {
   /** Exact username → id: natural keys are case-sensitive, like Django's username lookups. */
   private readonly byUsername = new Map<string, number>();
-  /** Lower-cased username → id: ours are unique case-insensitively. */
-  readonly byLowerUsername = new Map<string, number>();
+  /** Lower-cased username → id, for usernames that are not lower-case already (ours are unique case-insensitively). */
+  private readonly byLowerUsername = new Map<string, number>();
   readonly userIds = new Set<number>();
   /** The address each user keeps, and who owns each (lower-cased) address. */
   readonly chosen = new Map<number, ChosenAddress>();
@@ -32,13 +32,20 @@ export class ImportPlan {
   /** Rows of other models that look like users (a custom user model under another label). */
   readonly lookalikes = new Map<string, number>();
 
-  // Only needed until decide().
+  // Only needed until decide(): auth_user.email of users without a primary address yet, and a
+  // non-primary allauth row for it (its verified flag counts if the address falls back to it).
   private authEmails = new Map<number, string>();
-  private primaries = new Map<number, Candidate>();
   private authMatches = new Map<number, Candidate>();
   private decided = false;
 
   constructor(readonly userModel: string) {}
+
+  /** The user who holds `username` case-insensitively, if any. */
+  ownerOfUsername(username: string): number | undefined {
+    const lower = username.toLowerCase();
+    // Lower-case usernames are only in byUsername, under their own (= lower-cased) spelling.
+    return this.byLowerUsername.get(lower) ?? this.byUsername.get(lower);
+  }
 
   resolve(ref: UserRef): number | undefined {
     if ("username" in ref) return this.byUsername.get(ref.username);
@@ -63,12 +70,12 @@ export class ImportPlan {
     const read = readUser(record);
     if ("skip" in read) return;
     const user = read.row;
-    const lower = user.username.toLowerCase();
     // Django's usernames are unique case-sensitively, ours case-insensitively: the first one wins.
-    if (this.userIds.has(user.id) || this.byLowerUsername.has(lower)) return;
+    if (this.userIds.has(user.id) || this.ownerOfUsername(user.username) !== undefined) return;
     this.userIds.add(user.id);
     this.byUsername.set(user.username, user.id);
-    this.byLowerUsername.set(lower, user.id);
+    const lower = user.username.toLowerCase();
+    if (lower !== user.username) this.byLowerUsername.set(lower, user.id);
     if (isEmail(user.email)) this.authEmails.set(user.id, user.email);
   }
 
@@ -78,36 +85,39 @@ export class ImportPlan {
     const address = read.row;
     const id = this.resolve(address.user);
     if (id === undefined) return;
-    const candidate = { email: address.email, verified: address.verified, pk: address.id };
-    if (address.primary && !this.primaries.has(id)) this.primaries.set(id, candidate);
+    if (address.primary) {
+      // A primary claims its address at once, in dump order: primaries go before any fallback to
+      // auth_user.email (decide()), so another user's stale auth_user.email cannot take one.
+      if (!this.chosen.has(id) && this.claim(id, address.email, address.verified, address.id)) this.authEmails.delete(id);
+      return;
+    }
     const auth = this.authEmails.get(id);
-    if (auth?.toLowerCase() === address.email.toLowerCase() && !this.authMatches.has(id)) this.authMatches.set(id, candidate);
+    if (auth?.toLowerCase() === address.email.toLowerCase() && !this.authMatches.has(id)) {
+      this.authMatches.set(id, { email: address.email, verified: address.verified, pk: address.id });
+    }
   }
 
   /**
-   * Gives each user one address, unique case-insensitively. allauth's primary addresses go first,
-   * in dump order (a stale auth_user.email of another user must not take one); users without a
-   * primary (or whose primary someone else took) then fall back to auth_user.email, verified only
-   * if allauth has it as a verified row.
+   * Gives the users still without an address their auth_user.email, unique case-insensitively
+   * (the first in dump order wins), verified only if allauth has it as a verified row.
    */
   decide(): void {
     if (this.decided) return;
     this.decided = true;
-    for (const [id, primary] of this.primaries) this.claim(id, primary.email, primary.verified, primary.pk);
     for (const [id, email] of this.authEmails) {
       if (this.chosen.has(id)) continue;
       const match = this.authMatches.get(id);
       this.claim(id, match?.email ?? email, match?.verified ?? false, match?.pk ?? null);
     }
     this.authEmails = new Map();
-    this.primaries = new Map();
     this.authMatches = new Map();
   }
 
-  private claim(id: number, email: string, verified: boolean, addressPk: number | null): void {
+  private claim(id: number, email: string, verified: boolean, addressPk: number | null): boolean {
     const lower = email.toLowerCase();
-    if (this.owners.has(lower)) return;
+    if (this.owners.has(lower)) return false;
     this.owners.set(lower, id);
     this.chosen.set(id, { email, verified, addressPk });
+    return true;
   }
 }
