@@ -1,4 +1,5 @@
 // Verifying a stored password of any Django hasher we support, and whether it should be replaced by ours.
+import { SUPPORTED_HASHERS, hasherOf } from "./hashers";
 import { decodePbkdf2, isUsablePassword, verifyPbkdf2 } from "./pbkdf2";
 
 type DjangoHashers = typeof import("./django-hashers/index");
@@ -15,15 +16,6 @@ function djangoHashers(): Promise<DjangoHashers> {
     throw error;
   });
   return loading;
-}
-
-/** Django's hashers that verifyPassword supports (the others: sha1, md5, unsalted_*, crypt). */
-export const SUPPORTED_HASHERS: ReadonlySet<string> = new Set(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "bcrypt", "scrypt"]);
-
-/** The hasher named by a stored password (Django's identify_hasher: the part before the first "$"). */
-export function hasherOf(encoded: string): string {
-  const end = encoded.indexOf("$");
-  return end < 0 ? "" : encoded.slice(0, end);
 }
 
 /**

@@ -5,7 +5,7 @@
 // Every statement is an upsert keyed by Django's ids, so running the same dump twice changes
 // nothing and a newer dump updates rows in place. A user who has logged in here since the dump
 // (or changed their password here) keeps the password and last login we have.
-import { SUPPORTED_HASHERS, hasherOf } from "../crypto/passwords";
+import { SUPPORTED_HASHERS, hasherOf } from "../crypto/hashers";
 import { ImportPlan } from "./django-plan";
 import { type DumpRecord, type UserRef, isEmail, isRecord, readAddress, readSocial, readUser } from "./django-records";
 import { type SqlValue, sqlTuple, utf8Length } from "./sql";
