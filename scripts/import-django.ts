@@ -3,7 +3,7 @@
 // Imports `manage.py dumpdata auth.user account.emailaddress socialaccount.socialaccount --natural-foreign`
 // into D1. The file is streamed twice (src/import/django-import.ts decides after the first pass), the
 // statements go to SQL files of a few MB, and each file is applied with `wrangler d1 execute --file`.
-// Memory stays at a few hundred bytes per user whatever the dump's size. See README, "Importing from Django".
+// Memory stays at a few hundred bytes per user whatever the dump's size. See README, "Leaving Django".
 import { spawnSync } from "node:child_process";
 import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";

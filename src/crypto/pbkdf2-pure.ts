@@ -174,8 +174,8 @@ function wordsToBytes(words: Int32Array): Uint8Array {
 
 /**
  * PBKDF2 with one output block of `hash`'s digest size (32 bytes for SHA-256, 20 for SHA-1), the
- * length Django's PBKDF2 hashers use. Synchronous: a million SHA-256 iterations take a few hundred
- * milliseconds of CPU. Throws `TypeError` unless `iterations` is a positive safe integer.
+ * length Django's PBKDF2 hashers use. Synchronous: a million SHA-256 iterations take about a second
+ * of CPU. Throws `TypeError` unless `iterations` is a positive safe integer.
  */
 export function pbkdf2Pure(hash: "SHA-256" | "SHA-1", password: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array {
   if (!Number.isSafeInteger(iterations) || iterations < 1) throw new TypeError("Iterations must be a positive integer");

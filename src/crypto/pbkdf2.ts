@@ -84,8 +84,8 @@ export async function hashPassword(password: string, iterations: number, salt?: 
  * Checks `password` against a Django `pbkdf2_sha256$…` or `pbkdf2_sha1$…` string at any
  * iteration count. Returns false, without deriving, for malformed strings and other
  * algorithms; otherwise re-encodes and compares the whole string in constant time, as
- * Django does. Counts above PBKDF2_MAX_ITERATIONS cost about 0.3 µs of CPU per iteration
- * (README, "Importing from Django"): only the import writes such rows, no user can.
+ * Django does. Counts above PBKDF2_MAX_ITERATIONS cost about 1 µs of CPU per iteration
+ * (README, "Leaving Django"): only the import writes such rows, no user can.
  */
 export async function verifyPbkdf2(password: string, encoded: string): Promise<boolean> {
   const decoded = decodePbkdf2(encoded);

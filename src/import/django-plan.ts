@@ -2,7 +2,7 @@
 // address each user keeps. The second pass (django-import.ts) writes SQL from these decisions.
 //
 // Memory is per user, not per dump: a username → id map, the chosen address and its owner index,
-// never the records themselves: a million-user dump runs in a 256 MB heap (README, "Importing from Django").
+// never the records themselves: a million-user dump runs in a 256 MB heap (README, "Leaving Django").
 import { type DumpRecord, DJANGO_USER_FIELDS, type UserRef, isEmail, isRecord, readAddress, readUser } from "./django-records";
 
 export interface ChosenAddress {

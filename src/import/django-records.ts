@@ -91,6 +91,8 @@ function readRef(value: unknown): UserRef | null {
 
 export function readUser(record: DumpRecord): Read<UserRow> {
   const f = record.fields;
+  // --natural-primary leaves the pk out, and we keep Django's ids.
+  if (record.pk === undefined) return { skip: "no pk: dump without --natural-primary" };
   if (!isId(record.pk)) return { skip: "pk is not a positive integer" };
   const username = f.username;
   if (typeof username !== "string" || !USERNAME_PATTERN.test(username)) {
