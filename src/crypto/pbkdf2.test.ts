@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   PBKDF2_MAX_ITERATIONS,
   decodePbkdf2,
+  hardenRuntime,
   hashPassword,
   isUsablePassword,
   makeUnusablePassword,
@@ -198,5 +199,19 @@ describe("verifyAgainstDummy", () => {
 
   it("refuses an invalid iteration count", async () => {
     await expect(verifyAgainstDummy("pw", PBKDF2_MAX_ITERATIONS + 1)).rejects.toThrow(TypeError);
+  });
+});
+
+describe("hardenRuntime", () => {
+  it("derives the missing iterations for a cheaper pbkdf2_sha256 hash, nothing otherwise", async () => {
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    await hardenRuntime("wrong", DJANGO_LETMEIN, 100_000);
+    expect(derive).toHaveBeenCalledTimes(1);
+    expect(derive.mock.calls[0]?.[0]).toMatchObject({ iterations: 90_000, hash: "SHA-256" });
+    await hardenRuntime("wrong", DJANGO_LETMEIN, 10_000);
+    await hardenRuntime("wrong", DJANGO_5_LETMEIN_ACCENTED, 100_000);
+    await hardenRuntime("wrong", "pbkdf2_sha1$10000$seasalt$91JiNKgwADC8j2j86Ije/cc4vfQ=", 100_000);
+    await hardenRuntime("wrong", makeUnusablePassword(), 100_000);
+    expect(derive).toHaveBeenCalledTimes(1);
   });
 });

@@ -136,3 +136,15 @@ export async function verifyAgainstDummy(password: string, iterations: number): 
   await verifyPbkdf2(password, await getDummyHash(iterations));
   return false;
 }
+
+/**
+ * Django's PBKDF2PasswordHasher.harden_runtime: after a failed check of a pbkdf2_sha256 hash made
+ * with fewer iterations than `iterations`, derives the difference, so the failure takes as long as
+ * one at our work factor (an old cheap hash would otherwise answer faster than an unknown user).
+ * Like Django, nothing for other hashers or costlier hashes: their time cannot be evened out cheaply.
+ */
+export async function hardenRuntime(password: string, encoded: string, iterations: number): Promise<void> {
+  const decoded = decodePbkdf2(encoded);
+  if (decoded?.algorithm !== "pbkdf2_sha256" || decoded.iterations >= iterations) return;
+  await deriveKey("pbkdf2_sha256", password, decoded.salt, iterations - decoded.iterations);
+}

@@ -1,6 +1,7 @@
 // POST login/ (contract §2.1.1): identifiers, the uniform failure, verification gate, events, rehash, public-endpoint rules.
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { hashPassword } from "../../crypto/pbkdf2";
 import { call, clock, eventsOf, jwtPayload, newIdentity, registerVerified, userRow } from "../../../test/helpers";
 import djangoHashes from "../../../test/fixtures/django-hashes.json";
 
@@ -215,6 +216,14 @@ describe("password hash upkeep", () => {
       expect((await userRow(me.email))!.password).toBe(rehashed);
     },
   );
+
+  it("a failed login against a cheaper pbkdf2_sha256 hash spends the missing iterations (Django's harden_runtime)", async () => {
+    const me = await registerVerified("loginharden");
+    await setColumn(me.email, "password", await hashPassword(me.password, 400));
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await login({ username: me.username, password: "wrong password" })).body).toEqual(UNABLE);
+    expect(derive.mock.calls.map((call) => (call[0] as { iterations: number }).iterations)).toEqual([400, 600]);
+  });
 
   it("an unusable Django password stays unusable", async () => {
     const me = await registerVerified("loginunusable");

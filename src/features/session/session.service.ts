@@ -1,7 +1,7 @@
 // Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new family.
 import { eq } from "drizzle-orm";
 import { needsRehash, verifyPassword } from "../../crypto/passwords";
-import { hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
+import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
@@ -37,6 +37,7 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
   const valid = await verifyPassword(input.password, user.password);
+  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations);
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
