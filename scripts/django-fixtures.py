@@ -175,6 +175,7 @@ def dump():
     from allauth.socialaccount.models import SocialAccount
     from django.contrib.auth.models import User
     from django.core.management import call_command
+    from django.utils import timezone
 
     call_command("migrate", verbosity=0)
     users = {}
@@ -187,7 +188,7 @@ def dump():
         return u
 
     alice = user("alice", "alice pässword 1", hashers.PBKDF2PasswordHasher(), "alice@example.com",
-                 first_name="Alice", last_name="O'Brien")
+                 first_name="Alice", last_name="O'Brien", last_login=timezone.now())
     bob = user("bob", "bob's secret 2", bcrypt(hashers.BCryptSHA256PasswordHasher, 10), "bob@example.com",
                first_name="Bob 🚀", last_name="'); DROP TABLE users;--")
     carol = user("carol", "carol argon2 3", argon2("id", 4096, 2, 2), "carol@example.com", first_name="Zoë")
