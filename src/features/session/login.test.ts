@@ -7,6 +7,8 @@ import djangoHashes from "../../../test/fixtures/django-hashes.json";
 
 const UNABLE = { non_field_errors: ["Unable to log in with provided credentials."] };
 const MUST_INCLUDE = { non_field_errors: ['Must include either "username" or "email" and "password".'] };
+// A margin, not a wait: the tests that check Django's costliest hashes take seconds of CPU.
+const SLOW_HASH_TIMEOUT = 60_000;
 const DRF_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 function login(body: Record<string, unknown>, options: { env?: Record<string, string>; headers?: Record<string, string> } = {}) {
@@ -215,6 +217,8 @@ describe("password hash upkeep", () => {
       expect((await login({ username: me.username, password: vector.password })).status).toBe(200);
       expect((await userRow(me.email))!.password).toBe(rehashed);
     },
+    // Two million-iteration checks in plain JS: about 2 s of CPU, more on a busy machine.
+    SLOW_HASH_TIMEOUT,
   );
 
   it("a failed login against a cheaper pbkdf2_sha256 hash spends the missing iterations (Django's harden_runtime)", async () => {
