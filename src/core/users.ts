@@ -7,6 +7,7 @@ import { confirmationUrl, makeConfirmationKey } from "./links";
 import { sendMail } from "./mail";
 import { confirmationMail } from "./mail-templates";
 import { normalizeForCommonCheck, validatePassword } from "./password-policy";
+import { USERNAME_PATTERN } from "./username";
 
 export const USERNAME_TAKEN = "A user with that username already exists.";
 export const EMAIL_TAKEN_AT_SIGNUP = "User is already registered with this e-mail address.";
@@ -14,8 +15,6 @@ const USERNAME_INVALID = "Enter a valid username. This value may contain only le
 const USERNAME_BLACKLISTED = "Username can not be used. Please use other username.";
 export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 
-// Django's UnicodeUsernameValidator: \w plus @ . + -
-const USERNAME_PATTERN = /^[\p{L}\p{N}_@.+-]+$/u;
 
 /**
  * The account whose address is `email`, case-insensitively. Never matches a blank address (an

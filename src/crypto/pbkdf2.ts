@@ -1,15 +1,20 @@
-// Django-compatible PBKDF2-SHA256 password hashes ("pbkdf2_sha256$<iterations>$<salt>$<hash>") on WebCrypto.
+// Django's PBKDF2 password hashes ("pbkdf2_sha256$<iterations>$<salt>$<hash>", and pbkdf2_sha1):
+// WebCrypto up to the production Workers cap, the plain-JS derivation above it.
 
 import { constantTimeEqual, encodeBase64, randomString, utf8 } from "./bytes";
+import { pbkdf2Pure } from "./pbkdf2-pure";
 
 /**
- * Highest iteration count we derive with. Production Workers reject PBKDF2 above
- * 100,000 iterations while local workerd does not, so the cap is enforced here to
- * keep tests and production identical.
+ * Highest iteration count WebCrypto derives with, and so the most we hash new passwords with.
+ * Production Workers reject PBKDF2 above 100,000 iterations while local workerd does not, so
+ * the cap is enforced here to keep tests and production identical. Stored hashes above it
+ * (Django's own defaults are 260,000 to 1,200,000) are verified by the plain-JS derivation.
  */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
 
 const ALGORITHM = "pbkdf2_sha256";
+const DIGESTS = { pbkdf2_sha256: "SHA-256", pbkdf2_sha1: "SHA-1" } as const;
+export type Pbkdf2Algorithm = keyof typeof DIGESTS;
 /** Django's RANDOM_STRING_CHARS. */
 const RANDOM_STRING_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /** Django's 128-bit salt entropy over 62 symbols: ceil(128 / log2(62)). */
@@ -20,7 +25,8 @@ const UNUSABLE_PASSWORD_SUFFIX_LENGTH = 40;
 // Django formats the count with %d, so only the canonical decimal spelling can ever verify.
 const ITERATIONS_PATTERN = /^[1-9][0-9]*$/;
 
-interface DecodedHash {
+export interface DecodedPbkdf2 {
+  algorithm: Pbkdf2Algorithm;
   iterations: number;
   salt: string;
 }
@@ -29,23 +35,32 @@ function isValidIterations(iterations: number): boolean {
   return Number.isInteger(iterations) && iterations >= 1 && iterations <= PBKDF2_MAX_ITERATIONS;
 }
 
-function decodeHash(encoded: string): DecodedHash | null {
+/** The parts of a well-formed `pbkdf2_sha256$…` or `pbkdf2_sha1$…` string (any iteration count), else null. */
+export function decodePbkdf2(encoded: string): DecodedPbkdf2 | null {
   const parts = encoded.split("$");
   if (parts.length !== 4) return null;
   const [algorithm, iterations, salt, hash] = parts;
-  if (algorithm !== ALGORITHM || !iterations || !ITERATIONS_PATTERN.test(iterations)) return null;
+  if (algorithm !== "pbkdf2_sha256" && algorithm !== "pbkdf2_sha1") return null;
+  if (!iterations || !ITERATIONS_PATTERN.test(iterations) || !Number.isSafeInteger(Number(iterations))) return null;
   if (!salt || !hash) return null;
-  return { iterations: Number(iterations), salt };
+  return { algorithm, iterations: Number(iterations), salt };
 }
 
-async function deriveKey(password: string, salt: string, iterations: number): Promise<Uint8Array> {
+async function deriveKey(algorithm: Pbkdf2Algorithm, password: string, salt: string, iterations: number): Promise<Uint8Array> {
+  const hash = DIGESTS[algorithm];
+  // Above the cap WebCrypto would throw on production Workers: the plain-JS loop has no limit.
+  if (iterations > PBKDF2_MAX_ITERATIONS) return pbkdf2Pure(hash, utf8(password), utf8(salt), iterations);
   const key = await crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt: utf8(salt), iterations },
+    { name: "PBKDF2", hash, salt: utf8(salt), iterations },
     key,
-    256,
+    hash === "SHA-256" ? 256 : 160,
   );
   return new Uint8Array(bits);
+}
+
+function encode(algorithm: Pbkdf2Algorithm, iterations: number, salt: string, derived: Uint8Array): string {
+  return `${algorithm}$${iterations}$${salt}$${encodeBase64(derived)}`;
 }
 
 /**
@@ -62,32 +77,22 @@ export async function hashPassword(password: string, iterations: number, salt?: 
   if (actualSalt === "" || actualSalt.includes("$")) {
     throw new TypeError('Salt must be non-empty and must not contain "$"');
   }
-  const derived = await deriveKey(password, actualSalt, iterations);
-  return `${ALGORITHM}$${iterations}$${actualSalt}$${encodeBase64(derived)}`;
+  return encode(ALGORITHM, iterations, actualSalt, await deriveKey(ALGORITHM, password, actualSalt, iterations));
 }
 
 /**
- * Checks `password` against a Django `pbkdf2_sha256$…` string. Returns false,
- * without deriving, for malformed or unusable hashes, other algorithms and
- * iteration counts above PBKDF2_MAX_ITERATIONS; otherwise re-encodes and
- * compares the whole string in constant time, as Django does.
+ * Checks `password` against a Django `pbkdf2_sha256$…` or `pbkdf2_sha1$…` string at any
+ * iteration count. Returns false, without deriving, for malformed strings and other
+ * algorithms; otherwise re-encodes and compares the whole string in constant time, as
+ * Django does. Counts above PBKDF2_MAX_ITERATIONS cost about 1 µs of CPU per iteration
+ * (README, "Leaving Django"): only the import writes such rows, no user can.
  */
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const decoded = decodeHash(encoded);
-  // Refusing here, rather than deriving, is what keeps an oversized stored count
-  // from failing the request on production Workers.
-  if (!decoded || !isValidIterations(decoded.iterations)) return false;
-  const candidate = await hashPassword(password, decoded.iterations, decoded.salt);
+export async function verifyPbkdf2(password: string, encoded: string): Promise<boolean> {
+  const decoded = decodePbkdf2(encoded);
+  if (!decoded) return false;
+  const { algorithm, iterations, salt } = decoded;
+  const candidate = encode(algorithm, iterations, salt, await deriveKey(algorithm, password, salt, iterations));
   return constantTimeEqual(utf8(candidate), utf8(encoded));
-}
-
-/**
- * Returns the iteration count of a well-formed `pbkdf2_sha256$…` string, even
- * one above PBKDF2_MAX_ITERATIONS, or null for anything else. Login compares it
- * with the configured count to decide whether to rehash.
- */
-export function getHashIterations(encoded: string): number | null {
-  return decodeHash(encoded)?.iterations ?? null;
 }
 
 /** Returns a Django-style unusable password: "!" followed by 40 random [a-zA-Z0-9] characters. */
@@ -128,6 +133,18 @@ export async function verifyAgainstDummy(password: string, iterations: number): 
   if (!isValidIterations(iterations)) {
     throw new TypeError(`Iterations must be an integer from 1 to ${PBKDF2_MAX_ITERATIONS}`);
   }
-  await verifyPassword(password, await getDummyHash(iterations));
+  await verifyPbkdf2(password, await getDummyHash(iterations));
   return false;
+}
+
+/**
+ * Django's PBKDF2PasswordHasher.harden_runtime: after a failed check of a pbkdf2_sha256 hash made
+ * with fewer iterations than `iterations`, derives the difference, so the failure takes as long as
+ * one at our work factor (an old cheap hash would otherwise answer faster than an unknown user).
+ * Like Django, nothing for other hashers or costlier hashes: their time cannot be evened out cheaply.
+ */
+export async function hardenRuntime(password: string, encoded: string, iterations: number): Promise<void> {
+  const decoded = decodePbkdf2(encoded);
+  if (decoded?.algorithm !== "pbkdf2_sha256" || decoded.iterations >= iterations) return;
+  await deriveKey("pbkdf2_sha256", password, decoded.salt, iterations - decoded.iterations);
 }

@@ -41,6 +41,28 @@ export const profiles = sqliteTable("profiles", {
   updatedAt: integer("updated_at").notNull(),
 });
 
+/**
+ * A third-party login linked to a user (allauth's SocialAccount, contract §2.5). Filled by the
+ * Django import for now; the social login endpoints build on it. `uid` is the provider's id for
+ * the account, unique per provider.
+ */
+export const socialAccounts = sqliteTable(
+  "social_accounts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    uid: text("uid").notNull(),
+    /** What the provider last said about the account (allauth's extra_data), as JSON. */
+    extraData: text("extra_data", { mode: "json" }).$type<unknown>().notNull().default({}),
+    dateJoined: integer("date_joined").notNull(),
+    lastLogin: integer("last_login").notNull(),
+  },
+  (t) => [uniqueIndex("social_accounts_provider_uid").on(t.provider, t.uid), index("social_accounts_user").on(t.userId)],
+);
+
 /** One row per refresh-token family (= one session, one device). */
 export const tokenFamilies = sqliteTable(
   "token_families",
@@ -138,4 +160,5 @@ export const mailOutbox = sqliteTable(
 export type User = typeof users.$inferSelect;
 export type Profile = typeof profiles.$inferSelect;
 export type TokenFamily = typeof tokenFamilies.$inferSelect;
+export type SocialAccount = typeof socialAccounts.$inferSelect;
 export type SecurityEvent = typeof events.$inferSelect;

@@ -1,5 +1,6 @@
 // Changing the account's address: nothing changes until the new address confirms (see verification.ts).
-import { verifyPassword, isUsablePassword } from "../../crypto/pbkdf2";
+import { verifyPassword } from "../../crypto/passwords";
+import { isUsablePassword } from "../../crypto/pbkdf2";
 import { emailChanges, type User } from "../../db/schema";
 import { findUserByEmail, sendConfirmation } from "../../core/users";
 import type { Deps } from "../../core/deps";

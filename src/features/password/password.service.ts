@@ -1,6 +1,7 @@
 // Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
 import { and, eq } from "drizzle-orm";
-import { hashPassword, verifyPassword } from "../../crypto/pbkdf2";
+import { verifyPassword } from "../../crypto/passwords";
+import { hashPassword } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
 import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";

@@ -1,10 +1,14 @@
 // POST login/ (contract §2.1.1): identifiers, the uniform failure, verification gate, events, rehash, public-endpoint rules.
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { hashPassword } from "../../crypto/pbkdf2";
 import { call, clock, eventsOf, jwtPayload, newIdentity, registerVerified, userRow } from "../../../test/helpers";
+import djangoHashes from "../../../test/fixtures/django-hashes.json";
 
 const UNABLE = { non_field_errors: ["Unable to log in with provided credentials."] };
 const MUST_INCLUDE = { non_field_errors: ['Must include either "username" or "email" and "password".'] };
+// A margin, not a wait: the tests that check Django's costliest hashes take seconds of CPU.
+const SLOW_HASH_TIMEOUT = 60_000;
 const DRF_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 function login(body: Record<string, unknown>, options: { env?: Record<string, string>; headers?: Record<string, string> } = {}) {
@@ -229,6 +233,45 @@ describe("password hash upkeep", () => {
     const before = (await userRow(me.email))!.password;
     await login({ username: me.username, password: me.password });
     expect((await userRow(me.email))!.password).toBe(before);
+  });
+
+  // Django-made hashes (scripts/django-fixtures.py): another hasher, or PBKDF2 above the WebCrypto cap.
+  const imported = (label: string) => djangoHashes.vectors.find((v) => v.label.startsWith(label))!;
+  it.each(["pbkdf2_sha256 Django 5.2 default", "pbkdf2_sha1 Django 3.2", "argon2id small", "bcrypt_sha256 5 rounds", "scrypt N=1024"])(
+    "a Django %s hash logs in once and is replaced by ours",
+    async (label) => {
+      const vector = imported(label);
+      const me = await registerVerified("loginimport");
+      await setColumn(me.email, "password", vector.hash);
+      expect((await login({ username: me.username, password: `x${vector.password}` })).body).toEqual(UNABLE);
+      expect((await userRow(me.email))!.password).toBe(vector.hash);
+
+      expect((await login({ username: me.username, password: vector.password })).status).toBe(200);
+      const rehashed = (await userRow(me.email))!.password as string;
+      expect(rehashed).toMatch(/^pbkdf2_sha256\$1000\$[a-zA-Z0-9]{22}\$/);
+      // The new hash is ours and verifies the same password.
+      expect((await login({ username: me.username, password: vector.password })).status).toBe(200);
+      expect((await userRow(me.email))!.password).toBe(rehashed);
+    },
+    // Two million-iteration checks in plain JS: about 2 s of CPU, more on a busy machine.
+    SLOW_HASH_TIMEOUT,
+  );
+
+  it("a failed login against a cheaper pbkdf2_sha256 hash spends the missing iterations (Django's harden_runtime)", async () => {
+    const me = await registerVerified("loginharden");
+    await setColumn(me.email, "password", await hashPassword(me.password, 400));
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await login({ username: me.username, password: "wrong password" })).body).toEqual(UNABLE);
+    expect(derive.mock.calls.map((call) => (call[0] as { iterations: number }).iterations)).toEqual([400, 600]);
+  });
+
+  it("an unusable Django password stays unusable", async () => {
+    const me = await registerVerified("loginunusable");
+    const unusable = djangoHashes.vectors.find((v) => v.hash.startsWith("!"))!.hash;
+    await setColumn(me.email, "password", unusable);
+    expect((await login({ username: me.username, password: unusable })).body).toEqual(UNABLE);
+    expect((await login({ username: me.username, password: unusable.slice(1) })).body).toEqual(UNABLE);
+    expect((await userRow(me.email))!.password).toBe(unusable);
   });
 
   it("does not re-hash on a failed login", async () => {

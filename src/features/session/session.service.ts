@@ -1,6 +1,7 @@
 // Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new family.
 import { eq } from "drizzle-orm";
-import { getHashIterations, hashPassword, isUsablePassword, verifyAgainstDummy, verifyPassword } from "../../crypto/pbkdf2";
+import { needsRehash, verifyPassword } from "../../crypto/passwords";
+import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
@@ -35,7 +36,11 @@ async function findLoginUser(deps: Deps, input: LoginInput): Promise<User | unde
   return found ?? (methods.includes("username") ? findUserByUsername(deps, name) : undefined);
 }
 
-/** Password login: one PBKDF2 for known and unknown users alike, then a new family. */
+/**
+ * Password login: one password check for known and unknown users alike (a dummy PBKDF2 at our
+ * work factor for unknown ones), then a new family. A hash imported from Django (another hasher,
+ * or PBKDF2 at another count) is replaced by ours after it verifies, so its cost is paid once.
+ */
 export async function login(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const { config } = deps;
   const user = await findLoginUser(deps, input);
@@ -44,6 +49,7 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
   const valid = await verifyPassword(input.password, user.password);
+  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations);
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
@@ -53,8 +59,8 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     throw invalid("non_field_errors", EMAIL_NOT_VERIFIED);
   }
   const now = deps.now();
-  // Re-hash when the configured work factor changed since this hash was made.
-  const rehash = getHashIterations(user.password) !== config.pbkdf2Iterations;
+  // Re-hash when the hasher or the configured work factor changed since this hash was made.
+  const rehash = needsRehash(user.password, config.pbkdf2Iterations);
   const password = rehash ? await hashPassword(input.password, config.pbkdf2Iterations) : user.password;
   const session = prepareNewFamily(deps, user.id);
   await deps.db.batch([
