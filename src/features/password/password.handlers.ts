@@ -125,7 +125,9 @@ if(response&&response.ok){location.assign(${JSON.stringify(completeUrl)});return
 if(!response)return failed("The server could not be reached. Check your connection and try again.",[]);
 if(response.status===401||response.status===403)return failed("This page has expired or its link was already used. Open the link in your e-mail again, or ask for a new one.",[]);
 const body=await response.json().catch(()=>({}));
-failed(Object.values(body).flat().filter((v)=>typeof v==="string").join(" ")||"Something went wrong. Please try again.",Object.keys(body));});`;
+// Django reports strength under new_password2; when the two agree it is the password itself that is refused.
+const names=Object.keys(body).map((n)=>n==="new_password2"&&form.new_password1.value===form.new_password2.value?"new_password1":n);
+failed(Object.values(body).flat().filter((v)=>typeof v==="string").join(" ")||"Something went wrong. Please try again.",names);});`;
   return renderPage(c, 200, "Choose a new password", form, { script, icon: "key" });
 };
 
