@@ -81,6 +81,7 @@ main{max-width:28rem;margin:0 auto;padding:2rem 1.5rem;background:var(--card);bo
 .icon.ok{color:var(--ok)}.icon.error{color:var(--error)}
 h1{margin:0 0 .75rem;font-size:1.5rem;line-height:1.25;overflow-wrap:anywhere}
 p{margin:0 0 1rem}
+main>:last-child{margin-bottom:0}
 .muted{color:var(--muted);font-size:.9375rem}
 strong{overflow-wrap:anywhere}
 a{color:var(--accent);text-underline-offset:.15em}

@@ -73,8 +73,11 @@ export interface MessagePage {
   message: string;
   /** Further paragraphs (why, how long links last). */
   details?: readonly string[];
-  /** The way on: a link to FRONTEND_URL labelled `label`, or `otherwise` when it is unset. */
-  next: { label: string; otherwise: string };
+  /**
+   * The way on: a link to FRONTEND_URL labelled `label`; when it is unset, `otherwise` says what to do
+   * (left out where `details` already say it).
+   */
+  next: { label: string; otherwise?: string };
 }
 
 /** A page with a message and a way on, so no page is a dead end. */
@@ -85,9 +88,8 @@ export function messagePage(c: PageContext, status: ContentfulStatusCode, page: 
 
 /** The "Sign in" / "Continue" link to FRONTEND_URL, or what to do when there is none. */
 export function onward(config: Pick<Config, "frontendUrl">, next: MessagePage["next"]): HtmlEscapedString {
-  return (config.frontendUrl
-    ? html`<a class="button" href="${config.frontendUrl}">${next.label}</a>`
-    : html`<p class="next">${next.otherwise}</p>`) as HtmlEscapedString;
+  if (config.frontendUrl) return html`<a class="button" href="${config.frontendUrl}">${next.label}</a>` as HtmlEscapedString;
+  return (next.otherwise ? html`<p class="next">${next.otherwise}</p>` : html``) as HtmlEscapedString;
 }
 
 /** "3 days", "1 hour", "90 minutes": how long a link or a page stays usable, rounded down. */

@@ -211,7 +211,7 @@ test("used links: the reset link again is the invalid-link page (and the form is
     assert.equal(await heading(page), "Invalid link");
     const text = await page.locator("main").textContent();
     assert.match(text, /This password reset link is invalid or has expired\./);
-    assert.match(text, /ask for a new one with “Forgot password\?” on the sign-in page/);
+    assert.match(text, /get a new one with “Forgot password\?” on the app’s sign-in page/);
     assert.equal(await page.getByRole("link", { name: "Go to sign in" }).getAttribute("href"), frontend.url("sign-in.html"));
     await screenshot(page, "reset-link-used");
 

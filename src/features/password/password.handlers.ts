@@ -76,9 +76,9 @@ function invalidResetLink(c: PageContext, message: string) {
     message,
     details: [
       `Each link works once, for ${formatDuration(config.passwordResetTimeout)}, and only the newest one counts; signing in or changing the password ends it too. The form it opens expires after ${formatDuration(config.passwordResetCookie.maxAge)}.`,
-      "Haven’t set a new password yet? Open the link in your e-mail again, or ask for a new one with “Forgot password?” on the sign-in page.",
+      "Haven’t set a new password yet? Open the link in your e-mail again, or get a new one with “Forgot password?” on the app’s sign-in page.",
     ],
-    next: { label: "Go to sign in", otherwise: "Open the app and choose “Forgot password?” on its sign-in page to get a new link." },
+    next: { label: "Go to sign in" },
   });
 }
 

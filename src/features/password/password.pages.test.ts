@@ -85,8 +85,7 @@ describe("invalid reset links and the done page", () => {
       expect(paragraphs.slice(1)).toEqual([
         first,
         "Each link works once, for 1 day, and only the newest one counts; signing in or changing the password ends it too. The form it opens expires after 30 minutes.",
-        "Haven’t set a new password yet? Open the link in your e-mail again, or ask for a new one with “Forgot password?” on the sign-in page.",
-        "Open the app and choose “Forgot password?” on its sign-in page to get a new link.",
+        "Haven’t set a new password yet? Open the link in your e-mail again, or get a new one with “Forgot password?” on the app’s sign-in page.",
       ]);
     }
   });

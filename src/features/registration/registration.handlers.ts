@@ -57,7 +57,7 @@ export const verificationLink: EndpointHandler<typeof routes.verificationLink> =
       `A confirmation link works for ${formatDuration(config.emailConfirmationExpireDays * 86_400)}, and only the newest one you were sent.`,
       `To get a new link, sign in to ${config.productName} and ask for the confirmation e-mail to be sent again.`,
     ],
-    next: { label: `Go to ${config.productName}`, otherwise: "Open the app you signed up in to ask for a new confirmation e-mail." },
+    next: { label: `Go to ${config.productName}` },
   });
 };
 
