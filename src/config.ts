@@ -132,6 +132,13 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
+  /**
+   * FRONTEND_URL: the app people sign in to (absolute http(s) URL), the target of the "Sign in" and
+   * "Continue" links of the built-in pages. Default null: the pages say to sign in from the app.
+   */
+  frontendUrl: string | null;
+  /** PRODUCT_NAME: shown in the built-in pages' titles and headings and in mail subjects and signatures. Default "edge-rest-auth". */
+  productName: string;
 }
 
 
@@ -354,6 +361,9 @@ export function parseConfig(env: Bindings): Config {
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
     corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
+    frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
+    // One line of text: it goes into mail subjects, where a line break would be a header injection.
+    productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };
 }
 

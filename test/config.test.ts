@@ -64,6 +64,8 @@ describe("defaults (contract §3)", () => {
       clientIpHeader: "CF-Connecting-IP",
       historyRetentionDays: 90,
       corsAllowedOrigins: [],
+      frontendUrl: null,
+      productName: "edge-rest-auth",
     });
     expect([...config.usernameBlacklist]).toEqual([]);
     expect([...config.verificationBaseUrlAllowedOrigins]).toEqual([]);
@@ -124,6 +126,12 @@ describe("parsing", () => {
     expect(() => parseThrottleRate("fast")).toThrow(ConfigError);
   });
 
+  it("reads FRONTEND_URL as given and PRODUCT_NAME trimmed", () => {
+    const config = parseConfig(minimalEnv({ FRONTEND_URL: "https://app.example.com/sign-in?from=mail", PRODUCT_NAME: "  Acme Notes  " }));
+    expect(config.frontendUrl).toBe("https://app.example.com/sign-in?from=mail");
+    expect(config.productName).toBe("Acme Notes");
+  });
+
   it("parses once per env object", () => {
     const vars = minimalEnv();
     expect(getConfig(vars)).toBe(getConfig(vars));
@@ -152,6 +160,12 @@ describe("a bad value names the setting", () => {
     ["PUBLIC_BASE_URL", "api.example.com"],
     ["EMAIL_CONFIRM_URL", "ftp://files.example.com/{key}"],
     ["EMAIL_VERIFIED_REDIRECT", "/relative"],
+    ["FRONTEND_URL", "/sign-in"],
+    ["FRONTEND_URL", "javascript:alert(1)"],
+    // It goes into mail subjects: a line break there would start a new header.
+    ["PRODUCT_NAME", "Acme\r\nBcc: everyone@example.com"],
+    ["PRODUCT_NAME", "   "],
+    ["PRODUCT_NAME", "x".repeat(81)],
     ["PASSWORD_RESET_CONFIRM_URL", "not a url"],
     ["MAIL_API_URL", "mail.example.com"],
     ["CORS_ALLOWED_ORIGINS", "app.example.com"],

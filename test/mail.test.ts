@@ -50,7 +50,7 @@ describe("mail payload", () => {
     expect(request!.headers.get("content-type")).toBe("application/json");
     const payload = (await request!.json()) as Record<string, unknown>;
     expect(Object.keys(payload).sort()).toEqual(["from", "html", "subject", "text", "to"]);
-    expect(payload).toMatchObject({ from: "edge-rest-auth <no-reply@example.com>", to: [me.email], subject: "Password reset" });
+    expect(payload).toMatchObject({ from: "edge-rest-auth <no-reply@example.com>", to: [me.email], subject: "[edge-rest-auth] Password reset" });
     expect(payload.text).toContain("/auth/password/reset/confirm/");
     expect(payload.html).toMatch(/^<!doctype html>/);
   });
@@ -58,7 +58,7 @@ describe("mail payload", () => {
   it("carries reply_to and the configured sender when set", async () => {
     const me = await registerVerified("mail");
     await requestReset(me.email, { MAIL_FROM: "Support <help@example.org>", MAIL_REPLY_TO: "replies@example.org" });
-    const [mail] = mailTo(me.email).filter((m) => m.subject === "Password reset");
+    const [mail] = mailTo(me.email).filter((m) => m.subject === "[edge-rest-auth] Password reset");
     expect(mail).toMatchObject({ from: "Support <help@example.org>", reply_to: "replies@example.org" });
   });
 });
@@ -132,8 +132,8 @@ describe("mail outbox", () => {
     expect(row).toMatchObject({ status: "pending", attempts: 1 });
     expect(row!.last_error).toMatch(reason);
     expect(row!.next_attempt_at).toBe(clock.now() + 60_000);
-    expect(JSON.parse(row!.payload)).toMatchObject({ to: [me.email], subject: "Password reset" });
-    expect(mailTo(me.email).filter((m) => m.subject === "Password reset")).toEqual([]);
+    expect(JSON.parse(row!.payload)).toMatchObject({ to: [me.email], subject: "[edge-rest-auth] Password reset" });
+    expect(mailTo(me.email).filter((m) => m.subject === "[edge-rest-auth] Password reset")).toEqual([]);
 
     // Not due yet: backoff of one minute.
     await maintenanceAt(30);
@@ -142,7 +142,7 @@ describe("mail outbox", () => {
     const report = await maintenanceAt(61);
     expect(report.mailSent).toBeGreaterThanOrEqual(1);
     expect(await outboxRowsFor(me.email)).toEqual([]);
-    const [delivered] = mailTo(me.email).filter((m) => m.subject === "Password reset");
+    const [delivered] = mailTo(me.email).filter((m) => m.subject === "[edge-rest-auth] Password reset");
     expect(delivered!.text).toContain("/auth/password/reset/confirm/");
   });
 
@@ -158,7 +158,7 @@ describe("mail outbox", () => {
     await worker.scheduled!(createScheduledController({ cron: "*/5 * * * *" }), env as never, ctx);
     await waitOnExecutionContext(ctx);
     expect(await outboxRowsFor(me.email)).toEqual([]);
-    expect(mailTo(me.email).map((m) => m.subject)).toContain("Password reset");
+    expect(mailTo(me.email).map((m) => m.subject)).toContain("[edge-rest-auth] Password reset");
     expect(log).toHaveBeenCalledWith("maintenance", expect.objectContaining({ mailSent: expect.any(Number) }));
   });
 
@@ -199,7 +199,7 @@ describe("mail outbox", () => {
     expect(error).toHaveBeenCalled();
     await maintenanceAt(3600);
     expect((await outboxRowsFor(me.email))[0]).toMatchObject({ status: "failed", attempts: 1 });
-    expect(mailTo(me.email).filter((m) => m.subject === "Password reset")).toEqual([]);
+    expect(mailTo(me.email).filter((m) => m.subject === "[edge-rest-auth] Password reset")).toEqual([]);
   });
 
   it("turns a pending row into failed when the retry gets a 4xx", async () => {
@@ -230,7 +230,7 @@ describe("console transport", () => {
     const lines = log.mock.calls.map((args) => args.join(" "));
     const line = lines.find((text) => text.includes(`to=${me.email}`));
     expect(line).toBeDefined();
-    expect(line).toContain('subject="Password reset"');
+    expect(line).toContain('subject="[edge-rest-auth] Password reset"');
     expect(line).toContain("/auth/password/reset/confirm/");
     expect(await outboxRowsFor(me.email)).toEqual([]);
   });

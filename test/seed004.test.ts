@@ -43,7 +43,7 @@ function lastMail(address: string) {
 /** uidb64 and token from the activation link the seed's frontend asked for (`{uid}/{token}` template). */
 function activationLink(address: string) {
   const mail = lastMail(address);
-  expect(mail.subject).toBe("Please confirm your e-mail address");
+  expect(mail.subject).toBe("[edge-rest-auth] Please confirm your e-mail address");
   const link = /https:\/\/app\.example\.test\/activate\/([^/\s]+)\/([^/\s]+)\//.exec(mail.text);
   expect(link, mail.text).not.toBeNull();
   const [, uidb64, token] = link!;
@@ -54,7 +54,7 @@ function activationLink(address: string) {
 
 function resetValues(address: string) {
   const mail = lastMail(address);
-  expect(mail.subject).toBe("Password reset");
+  expect(mail.subject).toBe("[edge-rest-auth] Password reset");
   const uidb64 = /^uid: (\S+)$/m.exec(mail.text)?.[1];
   const token = /^token: (\S+)$/m.exec(mail.text)?.[1];
   expect(uidb64, mail.text).toBeTruthy();

@@ -11,7 +11,7 @@ describe("the README walk-through", () => {
     expect(registered.body).toEqual({ detail: "Verification e-mail sent." });
 
     const [mail] = mailTo(me.email);
-    expect(mail!.subject).toBe("Please confirm your e-mail address");
+    expect(mail!.subject).toBe("[edge-rest-auth] Please confirm your e-mail address");
     const link = new URL(linkIn(mail!));
     expect(link.origin).toBe("https://api.example.test");
 

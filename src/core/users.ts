@@ -69,5 +69,5 @@ export async function passwordErrors(deps: Deps, password: string, user: Passwor
 /** Sends the confirmation mail for `email` (the primary address or a pending new one). */
 export async function sendConfirmation(deps: Deps, user: Pick<User, "id" | "username">, email: string, baseUrl?: string | null): Promise<void> {
   const key = await makeConfirmationKey(deps, user.id, email);
-  sendMail(deps, confirmationMail(email, user.username, confirmationUrl(deps.config, key, baseUrl), key));
+  sendMail(deps, confirmationMail(deps.config, email, user.username, confirmationUrl(deps.config, key, baseUrl), key));
 }

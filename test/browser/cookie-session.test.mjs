@@ -11,6 +11,7 @@ const COOKIES = { access: "access", refresh: "refresh" };
 
 let api;
 let pages;
+let outsider;
 let mail;
 let browser;
 
@@ -18,6 +19,8 @@ let browser;
 before(async () => {
   mail = await startMailSink();
   pages = await startPageServer();
+  // A third origin, listed nowhere: a page the user happens to open in the same browser.
+  outsider = await startPageServer();
   api = await startApi({
     vars: {
       JWT_AUTH_COOKIE: COOKIES.access,
@@ -40,6 +43,7 @@ after(async () => {
   await browser?.close().catch(() => {});
   await api?.stop();
   await pages?.stop();
+  await outsider?.stop();
   await mail?.stop();
 }, { timeout: 60_000 });
 
@@ -64,16 +68,19 @@ async function registeredUser() {
   return username;
 }
 
+/** `client` of test/browser/pages/client.js, called in `page`. */
+const clientIn = (page) => (method, ...args) => page.evaluate(([m, a]) => window.client[m](...a), [method, args]);
+
 /** Opens the client page in a fresh cookie jar; `client` in the page is test/browser/pages/client.js. */
 async function openClient(t) {
   const context = await newContext(browser);
   t.after(() => context.close().catch(() => {}));
   const page = await context.newPage();
   await page.goto(pages.url("app.html", { api: api.base }));
-  return { context, page, client: (method, ...args) => page.evaluate(([m, a]) => window.client[m](...a), [method, args]) };
+  return { context, page, client: clientIn(page) };
 }
 
-test("cookie session from another origin: login, user, refresh, logout", { timeout: 60_000 }, async (t) => {
+test("cookie session from another origin: login, user, edit the user (PATCH with X-CSRFToken), refresh, logout", { timeout: 60_000 }, async (t) => {
   const username = await registeredUser();
   const { context, page, client } = await openClient(t);
   try {
@@ -96,12 +103,23 @@ test("cookie session from another origin: login, user, refresh, logout", { timeo
     assert.equal(user.status, 200, JSON.stringify(user.body));
     assert.equal(user.body.username, username);
 
+    // An edit authenticated by the cookie needs the double-submit header (after a CORS preflight).
+    const unprotected = await client("updateUser", { first_name: "Mallory" }, { csrf: false });
+    assert.equal(unprotected.status, 403, JSON.stringify(unprotected.body));
+    assert.deepEqual(unprotected.body, { detail: "CSRF Failed: CSRF token missing." });
+    const edited = await client("updateUser", { first_name: "Ann", last_name: "Lee" });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    assert.deepEqual([edited.body.username, edited.body.first_name, edited.body.last_name], [username, "Ann", "Lee"]);
+    assert.equal((await client("user")).body.first_name, "Ann");
+
     const refreshed = await client("refresh");
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.ok(refreshed.body.access && !("refresh" in refreshed.body), "refresh token stays in its cookie");
     const rotated = (await context.cookies(api.origin)).find((c) => c.name === COOKIES.refresh);
     assert.notEqual(rotated.value, jar[COOKIES.refresh].value, "the refresh cookie was rotated");
-    assert.equal((await client("user")).status, 200);
+    const after = await client("user");
+    assert.equal(after.status, 200);
+    assert.equal(after.body.last_name, "Lee", "the edit outlives the refresh");
 
     const logout = await client("logout");
     assert.equal(logout.status, 200, JSON.stringify(logout.body));
@@ -156,5 +174,87 @@ test("four concurrent refreshes with one refresh cookie keep the user logged in 
     assert.deepEqual(context.offLoopback(), []);
   } finally {
     await screenshot(page, "refresh-race");
+  }
+});
+
+/**
+ * What really crossed the wire for `page`'s requests to the API, read from Chromium's network stack
+ * (DevTools protocol): status and headers as received, before CORS decides what the page may see,
+ * and the CORS error the request failed with. Playwright's own response events skip CORS-blocked requests.
+ */
+async function wireOf(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  const seen = new Map();
+  const entry = (id) => seen.get(id) ?? seen.set(id, {}).get(id);
+  cdp.on("Network.requestWillBeSent", (e) => Object.assign(entry(e.requestId), { method: e.request.method, url: e.request.url, body: e.request.postData }));
+  cdp.on("Network.responseReceivedExtraInfo", (e) => Object.assign(entry(e.requestId), { status: e.statusCode, headers: e.headers }));
+  cdp.on("Network.loadingFailed", (e) => Object.assign(entry(e.requestId), { failed: e.corsErrorStatus?.corsError ?? e.errorText }));
+  /** The request `method url`, once its answer and its failure are both known (the events come in any order). */
+  return (method, url) =>
+    withTimeout(
+      (async () => {
+        for (;;) {
+          const found = [...seen.values()].find((w) => w.method === method && w.url === url && w.status && w.failed);
+          if (found) return found;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })(),
+      5_000,
+      `${method} ${url} on the wire`,
+    );
+}
+
+test("a page on an origin not in CORS_ALLOWED_ORIGINS can neither read the API's answers nor make cookie-authenticated unsafe requests", { timeout: 60_000 }, async (t) => {
+  const username = await registeredUser();
+  const { context, page, client } = await openClient(t);
+  // The same browser, the same cookie jar: the user is signed in on the listed origin...
+  const login = await client("login", username, PASSWORD);
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  assert.equal((await client("updateUser", { first_name: "Ann" })).status, 200);
+  // ...and opens a page on an origin the API lists nowhere. 127.0.0.1 is one site, so the cookies go along.
+  const other = await context.newPage();
+  const wire = await wireOf(context, other);
+  const consoleErrors = [];
+  other.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+  try {
+    await other.goto(outsider.url("app.html", { api: api.base }));
+    const foreign = clientIn(other);
+
+    // Reading: the request leaves with the cookies, the API answers 200, and the browser withholds the answer.
+    const read = await foreign("user");
+    assert.deepEqual([read.status, read.body], [0, "TypeError: Failed to fetch"]);
+    const readOnWire = await wire("GET", `${api.base}/user/`);
+    assert.deepEqual([readOnWire.status, readOnWire.failed], [200, "MissingAllowOriginHeader"]);
+    const blocked = new RegExp(`Access to fetch at '${api.base}/user/' from origin '${outsider.origin}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header`);
+    assert.ok(consoleErrors.some((m) => blocked.test(m)), `a CORS error in the page's console: ${consoleErrors.join(" | ")}`);
+
+    // Writing: a form POST (no preflight), even with the CSRF token read from the shared cookie jar, is
+    // refused by the CSRF Origin check (403), and the page cannot read that answer either.
+    const write = await foreign("postForm", "/password/change/", { old_password: PASSWORD, new_password1: "taken over passphrase", new_password2: "taken over passphrase" });
+    assert.deepEqual([write.status, write.body], [0, "TypeError: Failed to fetch"]);
+    const writeOnWire = await wire("POST", `${api.base}/password/change/`);
+    assert.deepEqual([writeOnWire.status, writeOnWire.failed], [403, "MissingAllowOriginHeader"]);
+    const csrftoken = (await context.cookies(api.origin)).find((c) => c.name === "csrftoken").value;
+    assert.equal(new URLSearchParams(writeOnWire.body).get("csrfmiddlewaretoken"), csrftoken, "the right token went along");
+    // The same form from the listed origin passes the CSRF check (and fails on the wrong old password):
+    // only the Origin set the two apart.
+    const control = await client("postForm", "/password/change/", { old_password: "not the password", new_password1: "x", new_password2: "x" });
+    assert.equal(control.status, 400, JSON.stringify(control.body));
+    assert.deepEqual(Object.keys(control.body), ["old_password"]);
+
+    // A PATCH needs a preflight, which this origin does not pass: the edit is never sent.
+    const edit = await foreign("updateUser", { first_name: "Mallory" });
+    assert.equal(edit.status, 0);
+
+    // Nothing changed: same name, same password, and the session still works from the listed origin.
+    const user = await client("user");
+    assert.deepEqual([user.status, user.body.first_name], [200, "Ann"]);
+    const again = await client("login", username, PASSWORD);
+    assert.equal(again.status, 200, "the password was not changed");
+    assert.deepEqual(context.offLoopback(), []);
+  } finally {
+    await screenshot(other, "unlisted-origin");
+    await screenshot(page, "unlisted-origin-listed-page");
   }
 });

@@ -53,7 +53,7 @@ export async function registered(env?: Record<string, string>) {
 export async function resetMail(email: string) {
   const asked = await call("POST", "/auth/password/reset/", { body: { email }, headers: { "cf-connecting-ip": freshIp() } });
   if (asked.status !== 200) throw new Error(`reset request failed: ${asked.text}`);
-  const mail = mailTo(email).filter((m) => m.subject === "Password reset").at(-1)!;
+  const mail = mailTo(email).filter((m) => m.subject === "[edge-rest-auth] Password reset").at(-1)!;
   return { uid: /^uid: (\S+)$/m.exec(mail.text)![1]!, token: /^token: (\S+)$/m.exec(mail.text)![1]!, path: new URL(linkIn(mail)).pathname };
 }
 

@@ -40,6 +40,6 @@ export async function requestEmailChange(
     .values({ userId: user.id, email, requestedAt })
     .onConflictDoUpdate({ target: emailChanges.userId, set: { email, requestedAt } });
   await sendConfirmation(deps, user, email, baseUrl);
-  sendMail(deps, emailChangeNoticeMail(user.email, user.username, email));
+  sendMail(deps, emailChangeNoticeMail(deps.config, user.email, user.username, email));
   recordEvent(deps, user.id, "email_change_requested", { email });
 }

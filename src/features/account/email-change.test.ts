@@ -12,7 +12,7 @@ describe("email/change/", () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ detail: "Verification e-mail sent." });
     expect((await call("GET", "/auth/user/", { token: me.access })).body.email).toBe(me.email);
-    expect(mailTo(me.email).at(-1)!.subject).toBe("E-mail address change requested");
+    expect(mailTo(me.email).at(-1)!.subject).toBe("[edge-rest-auth] E-mail address change requested");
     expect(mailTo(me.email).at(-1)!.text).toContain(target);
     const key = keyIn(mailTo(target)[0]!.text);
 

@@ -7,7 +7,7 @@ const MISMATCH = "The two password fields didn’t match."; // U+2019
 const WRONG_OLD = "Your old password was entered incorrectly. Please enter it again.";
 const SAVED = { detail: "New password has been saved." };
 /** loggedIn() leaves its registration mail in the outbox. */
-const CONFIRM_SUBJECT = "Please confirm your e-mail address";
+const CONFIRM_SUBJECT = "[edge-rest-auth] Please confirm your e-mail address";
 
 type Me = Awaited<ReturnType<typeof loggedIn>>;
 
@@ -199,7 +199,7 @@ describe("side effects", () => {
     const me = await loggedIn("pwchange");
     await change(me, full(me));
     const [notice] = mailTo(me.email).filter((mail) => mail.subject !== CONFIRM_SUBJECT);
-    expect(notice!.subject).toBe("Your password was changed");
+    expect(notice!.subject).toBe("[edge-rest-auth] Your password was changed");
     expect(notice!.text).toContain(me.username);
 
     const quiet = await loggedIn("pwchange");

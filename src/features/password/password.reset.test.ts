@@ -7,7 +7,7 @@ const SENT = { detail: "Password reset e-mail has been sent." };
 const DONE = { detail: "Password has been reset with the new password." };
 const NEW = "a freshly reset passphrase";
 const MISMATCH = "The two password fields didn’t match.";
-const RESET_SUBJECT = "Password reset";
+const RESET_SUBJECT = "[edge-rest-auth] Password reset";
 
 let ipCounter = 0;
 /** A fresh client IP, so per-IP throttles never leak between tests. */
@@ -104,7 +104,7 @@ describe("password/reset/confirm/", () => {
     expect((await login(me.username, NEW)).status).toBe(200);
     expect((await login(me.username, me.password)).status).toBe(400);
     expect((await eventsOf(me.pk)).map((e) => e.event)).toContain("password_reset");
-    expect(mailTo(me.email).map((m) => m.subject)).toContain("Your password was changed");
+    expect(mailTo(me.email).map((m) => m.subject)).toContain("[edge-rest-auth] Your password was reset");
   });
 
   it("works with the seed-004 path form and its aliases, with and without the slash", async () => {

@@ -9,7 +9,7 @@ import { InvalidInput, invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
 import { checkResetToken, decodeUid, encodeUid, makeResetToken, resetUrl } from "../../core/links";
 import { sendMail } from "../../core/mail";
-import { passwordChangedMail, passwordResetMail } from "../../core/mail-templates";
+import { type PasswordNotice, passwordChangedMail, passwordResetMail } from "../../core/mail-templates";
 import { revokeUserFamiliesStatement } from "../../core/tokens";
 
 const MISMATCH = "The two password fields didn’t match."; // U+2019, as Django's SetPasswordForm
@@ -27,21 +27,28 @@ async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput)
 }
 
 /**
- * Stores a new hash and revokes sessions in one batch. The update is conditional on the old hash,
- * so of two racing resets with one token only one succeeds.
+ * Stores a new hash and revokes sessions in one batch: a reset ends every session and marks the
+ * address verified (the link proved control of the mailbox); a change keeps `keepFamily`, if any.
+ * The update is conditional on the old hash, so of two racing resets with one token only one succeeds.
  */
-async function storeNewPassword(deps: Deps, user: User, newPassword: string, keepFamily: string | null, markVerified: boolean): Promise<boolean> {
+async function storeNewPassword(deps: Deps, user: User, newPassword: string, how: "reset" | { keepFamily: string | null }): Promise<boolean> {
+  const reset = how === "reset";
+  const keepFamily = reset ? null : how.keepFamily;
   const hash = await hashPassword(newPassword, deps.config.pbkdf2Iterations);
   const [updated] = await deps.db.batch([
     deps.db
       .update(users)
-      .set({ password: hash, updatedAt: deps.now(), ...(markVerified ? { emailVerified: true } : {}) })
+      .set({ password: hash, updatedAt: deps.now(), ...(reset ? { emailVerified: true } : {}) })
       .where(and(eq(users.id, user.id), eq(users.password, user.password)))
       .returning({ id: users.id }),
     revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
   ]);
   if (updated.length === 0) return false;
-  if (deps.config.notifyPasswordChange) sendMail(deps, passwordChangedMail(user.email, user.username));
+  if (deps.config.notifyPasswordChange) {
+    // The notice says what happened: a reset ends every session, a change the others (or all of them).
+    const notice: PasswordNotice = reset ? { kind: "reset" } : { kind: "change", sessionsEnded: keepFamily === null ? "all" : "others" };
+    sendMail(deps, passwordChangedMail(deps.config, user.email, user.username, notice));
+  }
   return true;
 }
 
@@ -59,7 +66,7 @@ export async function changePassword(deps: Deps, user: User, currentFamily: stri
   }
   await checkNewPassword(deps, user, input);
   const keep = deps.config.logoutOnPasswordChange ? null : currentFamily;
-  if (!(await storeNewPassword(deps, user, input.new_password1, keep, false))) {
+  if (!(await storeNewPassword(deps, user, input.new_password1, { keepFamily: keep }))) {
     throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
   }
   recordEvent(deps, user.id, "password_change");
@@ -71,7 +78,7 @@ export async function requestPasswordReset(deps: Deps, email: string): Promise<v
   if (!user || !user.isActive) return;
   const uid = encodeUid(user.id);
   const token = await makeResetToken(deps, user);
-  sendMail(deps, passwordResetMail(user.email, user.username, resetUrl(deps.config, uid, token), uid, token));
+  sendMail(deps, passwordResetMail(deps.config, user.email, user.username, resetUrl(deps.config, uid, token), uid, token));
   recordEvent(deps, user.id, "password_reset_requested");
 }
 
@@ -88,7 +95,7 @@ export interface ResetConfirmInput extends NewPasswordInput {
 export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
   await checkNewPassword(deps, user, input);
   if (claim && !(await claim())) return false;
-  if (!(await storeNewPassword(deps, user, input.new_password1, null, true))) return false;
+  if (!(await storeNewPassword(deps, user, input.new_password1, "reset"))) return false;
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
   recordEvent(deps, user.id, "password_reset");
   return true;

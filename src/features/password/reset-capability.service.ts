@@ -48,9 +48,9 @@ async function resolveCapability(deps: Deps, value: string): Promise<{ user: Use
   return { user: row.user, tokenHash: row.capability.tokenHash };
 }
 
-/** True when the cookie value is a capability that set-new would accept now. */
-export async function isLiveCapability(deps: Deps, value: string): Promise<boolean> {
-  return (await resolveCapability(deps, value)) !== null;
+/** The user a capability that set-new would accept now belongs to, or null (the form's one query). */
+export async function capabilityHolder(deps: Deps, value: string): Promise<User | null> {
+  return (await resolveCapability(deps, value))?.user ?? null;
 }
 
 /**

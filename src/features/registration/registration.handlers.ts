@@ -4,7 +4,7 @@ import { checkVerificationBaseUrl } from "../../core/links";
 import { type EndpointHandler, uidParam } from "../../http/endpoint";
 import { notFound } from "../../http/errors";
 import { setJwtCookies } from "../../http/jwt-cookies";
-import { htmlPage } from "../../http/pages";
+import { formatDuration, messagePage } from "../../http/pages";
 import { tokenResponse } from "../../http/shapes";
 import { enforceThrottle } from "../../http/throttle";
 import type * as routes from "./registration.routes";
@@ -48,11 +48,36 @@ export const verificationLink: EndpointHandler<typeof routes.verificationLink> =
   const ok = await confirmEmail(c.var.deps, c.req.param("key") ?? "");
   if (ok) return c.redirect(config.emailVerifiedRedirect ?? `${config.authPrefix}registration/verified/`, 302);
   if (config.emailVerificationFailedRedirect) return c.redirect(config.emailVerificationFailedRedirect, 302);
-  return htmlPage(c, 400, "Invalid link", "This confirmation link is invalid or has expired.");
+  // Already-confirmed addresses never land here (their link still confirms), so a new link is the answer.
+  return messagePage(c, 400, {
+    title: "Invalid link",
+    icon: "error",
+    message: "This confirmation link is invalid or has expired.",
+    details: [
+      `A confirmation link works for ${formatDuration(config.emailConfirmationExpireDays * 86_400)}, and only the newest one you were sent.`,
+      `To get a new link, sign in to ${config.productName} and ask for the confirmation e-mail to be sent again.`,
+    ],
+    next: { label: `Go to ${config.productName}` },
+  });
 };
 
 export const verifiedPage: EndpointHandler<typeof routes.verifiedPage> = (c) =>
-  htmlPage(c, 200, "E-mail confirmed", "Your e-mail address has been confirmed. You can now sign in.");
+  messagePage(c, 200, {
+    title: "E-mail confirmed",
+    icon: "ok",
+    message: "Your e-mail address has been confirmed. You can now sign in.",
+    next: { label: "Sign in", otherwise: "You can close this page and sign in from the app." },
+  });
 
-export const verificationSentPage: EndpointHandler<typeof routes.verificationSentPage> = (c) =>
-  htmlPage(c, 200, "Check your inbox", "We have sent you an e-mail. Open the link in it to confirm your address.");
+export const verificationSentPage: EndpointHandler<typeof routes.verificationSentPage> = (c) => {
+  const { config } = c.var.deps;
+  return messagePage(c, 200, {
+    title: "Check your inbox",
+    icon: "mail",
+    message: "We have sent you an e-mail. Open the link in it to confirm your address.",
+    details: [
+      `The link works for ${formatDuration(config.emailConfirmationExpireDays * 86_400)}. No e-mail after a few minutes? Look in your spam folder, or ask the app to send it again.`,
+    ],
+    next: { label: `Back to ${config.productName}`, otherwise: "Once you have opened the link, you can sign in from the app." },
+  });
+};

@@ -243,6 +243,6 @@ describe("an account without an address", () => {
 
     // From now on the account is reachable by mail like any other.
     await call("POST", "/auth/password/reset/", { body: { email: target.toUpperCase() }, env: NONE });
-    expect(mailTo(target).map((mail) => mail.subject)).toEqual(["Please confirm your e-mail address", "Password reset"]);
+    expect(mailTo(target).map((mail) => mail.subject)).toEqual(["[edge-rest-auth] Please confirm your e-mail address", "[edge-rest-auth] Password reset"]);
   });
 });

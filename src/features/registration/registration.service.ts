@@ -93,7 +93,7 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
     // new account would cost); the owner learns of the attempt.
     await hashPassword(input.password1, config.pbkdf2Iterations);
     const token = await makeResetToken(deps, existingOwner);
-    sendMail(deps, accountExistsMail(existingOwner.email, existingOwner.username, resetUrl(config, encodeUid(existingOwner.id), token)));
+    sendMail(deps, accountExistsMail(config, existingOwner.email, existingOwner.username, resetUrl(config, encodeUid(existingOwner.id), token)));
     return { kind: "verification_sent" };
   }
 

@@ -45,7 +45,7 @@ describe("registration success by verification mode", () => {
 
     const mails = mailTo(me.email);
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toBe("Please confirm your e-mail address");
+    expect(mails[0]!.subject).toBe("[edge-rest-auth] Please confirm your e-mail address");
     expect(mails[0]!.text).toContain(me.username);
     expect(linkIn(mails[0]!)).toBe(`https://api.example.test/auth/registration/verification/${confirmationKeyFor(me.email)}/`);
     expect((await eventsOf(row!.id)).map((e) => e.event)).toEqual(["register"]);
@@ -306,7 +306,7 @@ describe("registration settings", () => {
 
     const mails = mailTo(owner.email);
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toBe("Account already exists");
+    expect(mails[0]!.subject).toBe("[edge-rest-auth] Account already exists");
     expect(mails[0]!.text).not.toContain("Confirmation key");
     expect(outbox).toHaveLength(1);
   });

@@ -218,7 +218,7 @@ describe("POST registration/resend-email/", () => {
     expect(response.body).toEqual({ detail: "ok" });
     const mails = mailTo(me.email);
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toBe("Please confirm your e-mail address");
+    expect(mails[0]!.subject).toBe("[edge-rest-auth] Please confirm your e-mail address");
     expect(Object.keys(response.body)).toEqual(["detail"]);
     expect((await verify(confirmationKeyFor(me.email))).status).toBe(200);
   });

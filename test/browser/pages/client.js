@@ -21,10 +21,11 @@
   }
 
   /**
-   * One API call. `json`: a body to send as JSON. `csrf`: send X-CSRFToken from the csrftoken cookie.
-   * With neither, a POST is a CORS "simple request" (no preflight): it leaves at once.
+   * One API call. `json`: a body to send as JSON; `form`: one to send form-encoded. `csrf`: send
+   * X-CSRFToken from the csrftoken cookie. Without json and csrf, a POST is a CORS "simple request"
+   * (no preflight): it leaves at once.
    */
-  async function call(method, path, { json, csrf = false } = {}) {
+  async function call(method, path, { json, form, csrf = false } = {}) {
     const headers = {};
     if (json !== undefined) headers["content-type"] = "application/json";
     const token = csrf ? cookie("csrftoken") : null;
@@ -36,7 +37,8 @@
         method,
         credentials: "include",
         headers,
-        body: json === undefined ? undefined : JSON.stringify(json),
+        // A form body (URLSearchParams) is sent as application/x-www-form-urlencoded: a CORS simple request.
+        body: json !== undefined ? JSON.stringify(json) : form,
         signal: AbortSignal.timeout(10_000),
       });
       status = res.status;
@@ -63,6 +65,10 @@
     // `n` refreshes fired together with the same refresh cookie, as several tabs or an eager app do.
     refreshConcurrently: (n) => Promise.all(Array.from({ length: n }, () => call("POST", "/token/refresh/"))),
     logout: () => call("POST", "/logout/", { csrf: true }),
+    // PATCH is not a simple method: the browser asks (preflight) before it sends it.
+    updateUser: (fields, { csrf = true } = {}) => call("PATCH", "/user/", { json: fields, csrf }),
+    // An HTML form's POST: no custom header, the CSRF token in Django's form field (csrfmiddlewaretoken).
+    postForm: (path, fields) => call("POST", path, { form: new URLSearchParams({ ...fields, csrfmiddlewaretoken: cookie("csrftoken") ?? "" }) }),
     csrfCookie: () => cookie("csrftoken"),
     note: (text) => {
       const li = document.createElement("li");
