@@ -2,6 +2,7 @@
 import type { Endpoint } from "../http/endpoint";
 import { accountEndpoints } from "./account";
 import { docsEndpoints } from "./docs";
+import { keysEndpoints } from "./keys";
 import { passwordEndpoints } from "./password";
 import { registrationEndpoints } from "./registration";
 import { sessionEndpoints } from "./session";
@@ -13,5 +14,6 @@ export const allEndpoints: readonly Endpoint[] = [
   ...passwordEndpoints,
   ...accountEndpoints,
   ...sessionsEndpoints,
+  ...keysEndpoints,
   ...docsEndpoints,
 ];

@@ -7,6 +7,7 @@
 import { validate, type Validator } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
 import { call } from "../../test/helpers";
+import { ES256_A } from "../../test/keys";
 
 /** The OpenAPI 3.1 schema that also checks every embedded Schema Object against the OAS dialect. */
 const OAS_3_1 = "https://spec.openapis.org/oas/3.1/schema-base";
@@ -26,6 +27,7 @@ const VARIANTS: Array<{ name: string; path: string; env?: Record<string, string>
   { name: "JWT_RESPONSE_FIELD_STYLE=legacy", path: "/auth/openapi.json", env: { JWT_RESPONSE_FIELD_STYLE: "legacy" } },
   { name: "ACCOUNT_LOGOUT_ON_GET, no verification, reset frontend", path: "/auth/openapi.json", env: { ACCOUNT_LOGOUT_ON_GET: "true", ACCOUNT_EMAIL_VERIFICATION: "none", PASSWORD_RESET_REDIRECT: "https://app.example.test/reset" } },
   { name: "legacy mount (spectacular/)", path: "/accounts/api/spectacular/", env: { LEGACY_ACCOUNTS_PREFIX: "/accounts/api/" } },
+  { name: "JWT_ALGORITHM=ES256 (with the JWKS)", path: "/auth/openapi.json", env: { JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEYS: JSON.stringify([ES256_A]) } },
 ];
 
 /** The validator's verdict, with the failing locations (empty when valid). */

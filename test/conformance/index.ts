@@ -2,6 +2,7 @@
 import { accountCases, sessionsCases } from "./account";
 import type { CaseTable } from "./case";
 import { docsCases } from "./docs";
+import { keysCases } from "./keys";
 import { passwordCases } from "./password";
 import { registrationCases } from "./registration";
 import { sessionCases } from "./session";
@@ -15,5 +16,6 @@ export const CASES: CaseTable = {
   ...passwordCases,
   ...accountCases,
   ...sessionsCases,
+  ...keysCases,
   ...docsCases,
 };
