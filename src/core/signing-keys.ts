@@ -1,5 +1,4 @@
 // ES256/EdDSA signing keys (contract §2.8): imported once per isolate, the public ones published as a JWKS.
-import { importJWK } from "jose";
 import type { Config, PrivateJwk } from "../config";
 import { ConfigError } from "../config-values";
 
@@ -28,23 +27,28 @@ function publicHalf(jwk: PrivateJwk, alg: string): PublicJwk {
 
 const imported = new WeakMap<readonly PrivateJwk[], Promise<AsymmetricKeys>>();
 
+/** One JWK through WebCrypto (not jose's importJWK, whose JWK layer would weigh on the bundle). */
+function importJwk(jwk: PrivateJwk, alg: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  const { kty, crv, x, y, d } = jwk;
+  const params = alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" };
+  const data: JsonWebKey = { kty, crv, x, ...(y ? { y } : {}), ...(usage === "sign" ? { d } : {}) };
+  // WebCrypto refuses some bad keys itself: a point off the curve, or (P-256) x/y that do not fit d.
+  return crypto.subtle.importKey("jwk", data, params, false, [usage]).catch(() => {
+    throw new ConfigError(`JWT_PRIVATE_KEYS: key ${jwk.kid} is not a valid ${alg} key`);
+  });
+}
+
 async function importKeys(keys: readonly PrivateJwk[], alg: string): Promise<AsymmetricKeys> {
   const first = keys[0]!;
-  // WebCrypto refuses some bad keys itself (a point off the curve, x/y that do not fit d).
-  const load = (jwk: object, kid: string) =>
-    importJWK({ ...jwk, alg }, alg).catch(() => {
-      throw new ConfigError(`JWT_PRIVATE_KEYS: key ${kid} is not a valid ${alg} key`);
-    });
-  const [signingKey, ...publicKeys] = await Promise.all([load(first, first.kid), ...keys.map((jwk) => load(publicHalf(jwk, alg), jwk.kid))]);
-  const signing = signingKey as CryptoKey;
+  const [signing, ...publicKeys] = await Promise.all([importJwk(first, alg, "sign"), ...keys.map((jwk) => importJwk(jwk, alg, "verify"))]);
   // The JWKS publishes x/y as configured: a typo there would publish a key that verifies nothing we sign.
   const probe = new TextEncoder().encode("edge-rest-auth key probe");
   const params = alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
-  const signature = await crypto.subtle.sign(params, signing, probe);
-  if (!(await crypto.subtle.verify(params, publicKeys[0] as CryptoKey, signature, probe))) {
+  const signature = await crypto.subtle.sign(params, signing!, probe);
+  if (!(await crypto.subtle.verify(params, publicKeys[0]!, signature, probe))) {
     throw new ConfigError(`JWT_PRIVATE_KEYS: key ${first.kid}: its public part (x${alg === "ES256" ? ", y" : ""}) does not match its private part (d)`);
   }
-  return { signing: { kid: first.kid, key: signing }, verifying: new Map(keys.map((jwk, i) => [jwk.kid, publicKeys[i] as CryptoKey])) };
+  return { signing: { kid: first.kid, key: signing! }, verifying: new Map(keys.map((jwk, i) => [jwk.kid, publicKeys[i]!])) };
 }
 
 /** The imported keys of an ES256/EdDSA config, once per isolate (as importHmacKey does for HS256). */
