@@ -3,6 +3,7 @@ import type { Endpoint } from "../http/endpoint";
 import { accountEndpoints } from "./account";
 import { docsEndpoints } from "./docs";
 import { keysEndpoints } from "./keys";
+import { mfaEndpoints } from "./mfa";
 import { passwordEndpoints } from "./password";
 import { registrationEndpoints } from "./registration";
 import { sessionEndpoints } from "./session";
@@ -14,6 +15,7 @@ export const allEndpoints: readonly Endpoint[] = [
   ...passwordEndpoints,
   ...accountEndpoints,
   ...sessionsEndpoints,
+  ...mfaEndpoints,
   ...keysEndpoints,
   ...docsEndpoints,
 ];

@@ -3,6 +3,7 @@ import { accountCases, sessionsCases } from "./account";
 import type { CaseTable } from "./case";
 import { docsCases } from "./docs";
 import { keysCases } from "./keys";
+import { mfaCases } from "./mfa";
 import { passwordCases } from "./password";
 import { registrationCases } from "./registration";
 import { sessionCases } from "./session";
@@ -16,6 +17,7 @@ export const CASES: CaseTable = {
   ...passwordCases,
   ...accountCases,
   ...sessionsCases,
+  ...mfaCases,
   ...keysCases,
   ...docsCases,
 };
