@@ -148,6 +148,20 @@ describe("mfa/authenticate/", () => {
     expect(await countRows("token_families", me.pk)).toBe(2);
   });
 
+  it("each code spends the account's login budget, across tickets", async () => {
+    const vars = { THROTTLE_ENABLED: "true", THROTTLE_RATES: '{"login_identifier":"3/min"}' };
+    const me = await enrolled();
+    // The password step spends the budget of the identifier typed; codes spend the account's.
+    const first = await ticketFor(me, vars);
+    expect((await codeStep(first, "000000", { env: vars })).status).toBe(400);
+    expect((await codeStep(first, "000000", { env: vars })).status).toBe(400);
+    const second = await ticketFor(me, vars);
+    expect((await codeStep(second, await totpCode(me.secret, 1), { env: vars })).status).toBe(200);
+    const throttled = await codeStep(await ticketFor(me, vars), await totpCode(me.secret, 1), { env: vars });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+
   it("answers in the legacy field style when configured", async () => {
     const vars = { JWT_RESPONSE_FIELD_STYLE: "legacy" };
     const me = await enrolled();
