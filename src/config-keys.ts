@@ -1,6 +1,6 @@
 // Parsers for the key settings: JWT_ALGORITHM with JWT_PRIVATE_KEYS (contract §2.8), and MFA_ENCRYPTION_KEYS.
 // Their messages never quote the value: it is a secret.
-import { ConfigError, readString } from "./config-values";
+import { ConfigError, DEV_SECRET_PREFIX, readString } from "./config-values";
 import type { Bindings } from "./config";
 
 export type JwtAlgorithm = "HS256" | "ES256" | "EdDSA";
@@ -69,8 +69,6 @@ export function parseSigningKeys(env: Bindings): { jwtAlgorithm: JwtAlgorithm; j
   // Frozen: the imported CryptoKeys are cached per isolate under this array's identity.
   return { jwtAlgorithm: algorithm, jwtPrivateKeys: Object.freeze(keys) };
 }
-
-const DEV_SECRET_PREFIX = "dev-insecure-";
 
 /**
  * MFA_ENCRYPTION_KEYS: strings, newest first (JSON array or comma list), that the TOTP secrets are

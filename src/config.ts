@@ -1,6 +1,6 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
 import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
-import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
+import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
 
 export { ConfigError };
 export type { JwtAlgorithm, PrivateJwk };
@@ -145,9 +145,6 @@ export interface Config {
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
 }
-
-
-const DEV_SECRET_PREFIX = "dev-insecure-";
 
 const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   login: "10/min",
