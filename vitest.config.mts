@@ -27,6 +27,7 @@ export default defineConfig(async () => {
             ...blankDevVars(),
             TEST_MIGRATIONS: migrations,
             JWT_SIGNING_KEY: "test-signing-key-0123456789abcdef0123456789abcdef",
+            MFA_ENCRYPTION_KEYS: '["test-mfa-key-0123456789abcdef0123456789abcdef"]',
             MAIL_API_KEY: "re_test_key",
             MAIL_API_URL: "https://mail.test/emails",
             PUBLIC_BASE_URL: "https://api.example.test",

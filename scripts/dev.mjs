@@ -1,5 +1,5 @@
 // `npm start`: a local API with no account and no manual step.
-// Writes .dev.vars with a random development secret (once), applies the D1 migrations to the
+// Writes .dev.vars with random development secrets (once), applies the D1 migrations to the
 // local database, then runs `wrangler dev` on 127.0.0.1:8787. Mail goes to the console.
 import { spawnSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -8,12 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const wrangler = (args, options = {}) => spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
 
 const devVars = ".dev.vars";
-const existing = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
-if (!/^JWT_SIGNING_KEY=/m.test(existing)) {
-  // The "dev-insecure-" prefix makes the Worker refuse this secret if ENVIRONMENT=production.
-  const line = `JWT_SIGNING_KEY=dev-insecure-${randomBytes(32).toString("hex")}\n`;
+// The signing key and the TOTP secrets' encryption key. The "dev-insecure-" prefix makes the Worker
+// refuse these secrets if ENVIRONMENT=production.
+for (const name of ["JWT_SIGNING_KEY", "MFA_ENCRYPTION_KEYS"]) {
+  const existing = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+  if (new RegExp(`^${name}=`, "m").test(existing)) continue;
+  const line = `${name}=dev-insecure-${randomBytes(32).toString("hex")}\n`;
   writeFileSync(devVars, existing + (existing && !existing.endsWith("\n") ? "\n" : "") + line);
-  console.log("Wrote a random development JWT_SIGNING_KEY to .dev.vars");
+  console.log(`Wrote a random development ${name} to .dev.vars`);
 }
 
 // The docs/ page's Swagger UI files (static assets, not in git).

@@ -18,10 +18,18 @@ function jsonResponse(status: number, body: unknown, headers: Record<string, str
   });
 }
 
+/** The 500 of a bad setting: named outside production, only in the logs in production. */
+function misconfigured(error: ConfigError, production: boolean): Response {
+  console.error(`configuration error: ${error.message}`);
+  return jsonResponse(500, { detail: production ? "A server error occurred." : `Server misconfigured: ${error.message}` });
+}
+
 /** Maps any thrown error to the contract's body; unexpected ones are logged (with the request id) and never leak internals. */
-function errorResponse(error: unknown, aliases?: ReadonlyMap<string, string>, id?: string): Response {
+function errorResponse(error: unknown, config: Config, aliases?: ReadonlyMap<string, string>, id?: string): Response {
   if (error instanceof InvalidInput) error = validationError(renameErrorFields(error.errors, aliases ?? new Map()));
   if (error instanceof ApiError) return jsonResponse(error.status, error.body, error.headers);
+  // Settings checked only when used (MFA_ENCRYPTION_KEYS, the keys' consistency) fail like the others.
+  if (error instanceof ConfigError) return misconfigured(error, config.environment === "production");
   console.error(`unhandled error (request ${id ?? "unknown"})`, error);
   return jsonResponse(500, { detail: "A server error occurred." });
 }
@@ -94,7 +102,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
 
   app.notFound((c) => c.json({ detail: "Not found." }, 404));
   app.onError((error, c) => {
-    const response = errorResponse(error, c.get("aliases"), c.get("requestId"));
+    const response = errorResponse(error, config, c.get("aliases"), c.get("requestId"));
     return c.newResponse(response.body, response.status as ContentfulStatusCode, Object.fromEntries(response.headers));
   });
   return app;
@@ -125,9 +133,7 @@ export function createApp(options: AppOptions = {}): App {
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         // The message names the setting; production keeps it in the logs only.
-        console.error(`configuration error: ${error.message}`);
-        const detail = env.ENVIRONMENT === "production" ? "A server error occurred." : `Server misconfigured: ${error.message}`;
-        return jsonResponse(500, { detail });
+        return misconfigured(error, env.ENVIRONMENT === "production");
       }
       return appFor(config).fetch(request, env, ctx);
     },

@@ -6,6 +6,9 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Prefix of the secrets `npm start` generates: production refuses any secret that starts with it. */
+export const DEV_SECRET_PREFIX = "dev-insecure-";
+
 export function readString(env: Bindings, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === null) return undefined;

@@ -1,7 +1,9 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
-import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
+import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
 
 export { ConfigError };
+export type { JwtAlgorithm, PrivateJwk };
 
 /** Bindings and raw string vars as the Workers runtime hands them to `fetch`. */
 export interface Bindings {
@@ -46,6 +48,7 @@ export type ThrottleScope =
   | "resend_email"
   | "confirm"
   | "refresh"
+  | "mfa"
   | "user";
 
 /** A throttle rate: `limit` requests per `periodSeconds`, or null = unthrottled. */
@@ -76,7 +79,12 @@ export interface Config {
    * current pair (overlapping refreshes of one SPA). Default 10; 0 = strict (only the first wins).
    */
   refreshReuseInterval: number;
+  /** JWT_SIGNING_KEY: signs the HS256 tokens and every HMAC link credential (reset tokens, confirmation keys). */
   jwtSigningKey: Uint8Array;
+  /** JWT_ALGORITHM: HS256 (default, JWT_SIGNING_KEY), or ES256 / EdDSA with JWT_PRIVATE_KEYS. */
+  jwtAlgorithm: JwtAlgorithm;
+  /** JWT_PRIVATE_KEYS for ES256/EdDSA: the first signs, each verifies and is published in the JWKS. Empty under HS256. */
+  jwtPrivateKeys: readonly PrivateJwk[];
   /** Allowed clock skew in seconds when verifying tokens. Default 0. */
   jwtLeeway: number;
   /** Refuse access tokens of revoked families on every request. Default true. */
@@ -130,6 +138,10 @@ export interface Config {
   clientIpHeader: string;
   historyRetentionDays: number;
   corsAllowedOrigins: readonly string[];
+  /** MFA_ENCRYPTION_KEYS, newest first: the TOTP secrets' encryption keys. Default null (MFA answers 500 when it needs one). */
+  mfaEncryptionKeys: readonly string[] | null;
+  /** MFA_ISSUER: the issuer authenticator apps show. Default "edge-rest-auth". */
+  mfaIssuer: string;
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
   /**
@@ -141,9 +153,6 @@ export interface Config {
   productName: string;
 }
 
-
-const DEV_SECRET_PREFIX = "dev-insecure-";
-
 const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   login: "10/min",
   login_identifier: "5/min",
@@ -153,6 +162,7 @@ const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   resend_email: "1/3min",
   confirm: "20/min",
   refresh: "60/min",
+  mfa: "10/min",
   user: "120/min",
 };
 
@@ -316,6 +326,7 @@ export function parseConfig(env: Bindings): Config {
     sessionLifetime: option<number | null>(env, "SESSION_LIFETIME", int(1), null),
     refreshReuseInterval: option(env, "REFRESH_REUSE_INTERVAL", int(0, 3600), 10),
     jwtSigningKey: new TextEncoder().encode(signingKey),
+    ...parseSigningKeys(env),
     jwtLeeway: option(env, "JWT_LEEWAY", int(0, 3600), 0),
     accessTokenSessionCheck: option(env, "ACCESS_TOKEN_SESSION_CHECK", bool, true),
     oldPasswordFieldEnabled: option(env, "OLD_PASSWORD_FIELD_ENABLED", bool, true),
@@ -360,6 +371,9 @@ export function parseConfig(env: Bindings): Config {
     clientIpHeader: option(env, "CLIENT_IP_HEADER", text, "CF-Connecting-IP"),
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
     corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),
+    mfaEncryptionKeys: parseMfaKeys(env, production),
+    // A colon separates issuer and account in the otpauth label, so it cannot be part of the issuer.
+    mfaIssuer: option(env, "MFA_ISSUER", pattern(/^[^:]{1,64}$/, "must be 1 to 64 characters without a colon"), "edge-rest-auth"),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
     // One line of text: it goes into mail subjects, where a line break would be a header injection.

@@ -29,7 +29,7 @@ const ENDPOINTS: Array<{ method: string; path: string; allow: string }> = [
   { method: "GET", path: "/auth/registration/account-email-verification-sent", allow: "GET, HEAD, OPTIONS" },
 ];
 
-/** The account features (§2.2, §2.3.6, §2.6): same routing rules; their Allow lists are pinned by their own tests. */
+/** The account and MFA features (§2.2, §2.3.6, §2.6, §2.7): same routing rules (the account ones pin their Allow lists in their own tests). */
 const MORE_ENDPOINTS: Array<{ method: string; path: string }> = [
   { method: "GET", path: "/auth/profile" },
   { method: "GET", path: "/auth/dashboard" },
@@ -40,6 +40,12 @@ const MORE_ENDPOINTS: Array<{ method: string; path: string }> = [
   { method: "POST", path: "/auth/email/change" },
   { method: "POST", path: "/auth/logout-all" },
   { method: "POST", path: "/auth/password/reset/set-new" },
+  { method: "GET", path: "/auth/mfa" },
+  { method: "POST", path: "/auth/mfa/totp/setup" },
+  { method: "POST", path: "/auth/mfa/totp/activate" },
+  { method: "POST", path: "/auth/mfa/totp/deactivate" },
+  { method: "POST", path: "/auth/mfa/recovery-codes/regenerate" },
+  { method: "POST", path: "/auth/mfa/authenticate" },
 ];
 
 // logout-all comes last: it ends the fuzzing user's session.

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { getConfig } from "../src/config";
 import * as schema from "../src/db/schema";
 import { runMaintenance } from "../src/core/maintenance";
+import { enrolled, ticketFor } from "../src/features/mfa/mfa.fixtures";
 import { call, clock, envWith, eventsOf, jwtPayload, loggedIn } from "./helpers";
 
 const DAY = 86_400;
@@ -119,9 +120,23 @@ describe("family pruning", () => {
     expect((await call("POST", "/auth/token/verify/", { body: { token: me.refresh } })).status).toBe(401);
   });
 
+  it("deletes expired MFA login tickets and keeps live ones", async () => {
+    const me = await enrolled("maint");
+    await ticketFor(me);
+    clock.advance(301);
+    await ticketFor(me);
+    const tickets = () => env.DB.prepare("select expires_at from mfa_tickets where user_id = ?").bind(me.pk).all<{ expires_at: number }>();
+    expect((await tickets()).results).toHaveLength(2);
+    const report = await maintenance();
+    expect(report.mfaTicketsPruned).toBeGreaterThanOrEqual(1);
+    const left = (await tickets()).results;
+    expect(left).toHaveLength(1);
+    expect(left[0]!.expires_at).toBeGreaterThan(clock.now());
+  });
+
   it("reports what it did", async () => {
     const report = await maintenance();
-    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "mailPruned", "mailSent"]);
+    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "mailPruned", "mailSent", "mfaTicketsPruned"]);
   });
 
   it("drops undeliverable mail after a week and keeps pending mail", async () => {

@@ -369,9 +369,11 @@ describe("seed 004 under LEGACY_ACCOUNTS_PREFIX=/accounts/api/", () => {
     });
     expect(body("post", "/accounts/api/forget/password/")).toEqual({ fields: ["email"], required: ["email"] });
     expect(body("post", "/accounts/api/get/acctivation/token/").fields).toEqual(["email", "verification_base_url"]);
-    // The login answer is documented with the legacy token names.
+    // The login answer is documented with the legacy token names (or, for a user with TOTP, the MFA challenge).
     const loginAnswer = doc.body.paths["/accounts/api/login/"].post.responses["200"].content["application/json"].schema;
-    expect(Object.keys(loginAnswer.properties).sort()).toEqual(LEGACY_TOKEN_KEYS);
+    const [tokens, challenge] = loginAnswer.anyOf;
+    expect(Object.keys(tokens.properties).sort()).toEqual(LEGACY_TOKEN_KEYS);
+    expect(Object.keys(challenge.properties).sort()).toEqual(["ephemeral_token", "methods", "mfa_required"]);
     // Only tags that have operations here.
     const used = new Set(Object.values(doc.body.paths as Record<string, Record<string, { tags: string[] }>>).flatMap((m) => Object.values(m).flatMap((o) => o.tags)));
     expect(doc.body.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([...used].sort());

@@ -1,6 +1,6 @@
-// Periodic jobs run by the cron trigger: mail retries and pruning of old history and dead sessions.
+// Periodic jobs run by the cron trigger: mail retries and pruning of old history, dead sessions and MFA tickets.
 import { and, eq, isNotNull, lt, or } from "drizzle-orm";
-import { events, mailOutbox, tokenFamilies } from "../db/schema";
+import { events, mailOutbox, mfaTickets, tokenFamilies } from "../db/schema";
 import type { Deps } from "./deps";
 import { retryOutbox } from "./mail";
 
@@ -9,6 +9,7 @@ export interface MaintenanceReport {
   mailPruned: number;
   eventsPruned: number;
   familiesPruned: number;
+  mfaTicketsPruned: number;
 }
 
 export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">): Promise<MaintenanceReport> {
@@ -27,5 +28,13 @@ export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">):
     .delete(tokenFamilies)
     .where(or(lt(tokenFamilies.expiresAt, familyCutoff), and(isNotNull(tokenFamilies.revokedAt), lt(tokenFamilies.revokedAt, familyCutoff))))
     .returning({ id: tokenFamilies.id });
-  return { mailSent, mailPruned: prunedMail.length, eventsPruned: prunedEvents.length, familiesPruned: prunedFamilies.length };
+  // Expired login tickets are dead already (authenticate checks expires_at); this only reclaims the rows.
+  const prunedTickets = await deps.db.delete(mfaTickets).where(lt(mfaTickets.expiresAt, now)).returning({ tokenHash: mfaTickets.tokenHash });
+  return {
+    mailSent,
+    mailPruned: prunedMail.length,
+    eventsPruned: prunedEvents.length,
+    familiesPruned: prunedFamilies.length,
+    mfaTicketsPruned: prunedTickets.length,
+  };
 }

@@ -1,11 +1,12 @@
 // JWT access/refresh tokens (jose), token families, rotation with reuse detection, revocation.
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
-import { jwtVerify, SignJWT } from "jose";
+import { type JWTPayload, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
 import { importHmacKey, toHex } from "../crypto/hmac";
 import { type TokenFamily, tokenFamilies, users } from "../db/schema";
 import { prepared } from "../db/prepared";
 import type { Database, Deps } from "./deps";
 import { recordEvent } from "./events";
+import { asymmetricKeys } from "./signing-keys";
 
 export type TokenType = "access" | "refresh";
 
@@ -44,33 +45,64 @@ async function signToken(
   exp: number,
   iat = Math.floor(deps.now() / 1000),
 ): Promise<string> {
-  return new SignJWT({ token_type: type, jti, user_id: String(userId), fam: family })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .sign(await importHmacKey(deps.config.jwtSigningKey));
+  const jwt = new SignJWT({ token_type: type, jti, user_id: String(userId), fam: family }).setIssuedAt(iat).setExpirationTime(exp);
+  const { config } = deps;
+  if (config.jwtAlgorithm === "HS256") return jwt.setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(await importHmacKey(config.jwtSigningKey));
+  // The kid tells verifiers (our JWKS readers) which published key to check it with.
+  const { signing } = await asymmetricKeys(config);
+  return jwt.setProtectedHeader({ alg: config.jwtAlgorithm, typ: "JWT", kid: signing.kid }).sign(signing.key);
+}
+
+/** The public key a token's `kid` names; an unknown or missing kid fails verification. */
+const byKid =
+  (keys: ReadonlyMap<string, CryptoKey>): JWTVerifyGetKey =>
+  (header) => {
+    const key = header.kid === undefined ? undefined : keys.get(header.kid);
+    if (!key) throw new TypeError("no such key");
+    return key;
+  };
+
+/**
+ * Signature with the configured algorithm only (pinned: no alg:none, no HS256 token under ES256), exp
+ * and the registered claims; throws for a bad token. The keys are fetched outside the verification so
+ * that a broken JWT_PRIVATE_KEYS surfaces as the 500 it is, not as every token being invalid.
+ */
+async function verifySignature(deps: Deps, token: string): Promise<JWTPayload | null> {
+  const { config } = deps;
+  const options = {
+    algorithms: [config.jwtAlgorithm],
+    currentDate: new Date(deps.now()),
+    clockTolerance: config.jwtLeeway,
+    requiredClaims: ["exp", "iat", "jti"],
+  };
+  if (config.jwtAlgorithm === "HS256") {
+    const key = await importHmacKey(config.jwtSigningKey);
+    return verified(jwtVerify(token, key, options));
+  }
+  const getKey = byKid((await asymmetricKeys(config)).verifying);
+  return verified(jwtVerify(token, getKey, options));
+}
+
+/** The payload, or null when jose refused the token. */
+async function verified(result: Promise<{ payload: JWTPayload }>): Promise<JWTPayload | null> {
+  try {
+    return (await result).payload;
+  } catch {
+    return null;
+  }
 }
 
 /** Signature, algorithm (pinned), exp and claim shapes; null for anything else. No revocation check. */
 export async function decodeToken(deps: Deps, token: string, expected?: TokenType): Promise<TokenClaims | null> {
   if (typeof token !== "string" || token.length > 4096 || token.split(".").length !== 3) return null;
-  try {
-    const { payload } = await jwtVerify(token, await importHmacKey(deps.config.jwtSigningKey), {
-      algorithms: ["HS256"],
-      currentDate: new Date(deps.now()),
-      clockTolerance: deps.config.jwtLeeway,
-      requiredClaims: ["exp", "iat", "jti"],
-    });
-    const claims = payload as Partial<TokenClaims>;
-    if (claims.token_type !== "access" && claims.token_type !== "refresh") return null;
-    if (expected && claims.token_type !== expected) return null;
-    if (typeof claims.jti !== "string" || !HEX32.test(claims.jti)) return null;
-    if (typeof claims.fam !== "string" || !HEX32.test(claims.fam)) return null;
-    if (typeof claims.user_id !== "string" || !/^\d{1,15}$/.test(claims.user_id)) return null;
-    return claims as TokenClaims;
-  } catch {
-    return null;
-  }
+  const claims = (await verifySignature(deps, token)) as Partial<TokenClaims> | null;
+  if (!claims) return null;
+  if (claims.token_type !== "access" && claims.token_type !== "refresh") return null;
+  if (expected && claims.token_type !== expected) return null;
+  if (typeof claims.jti !== "string" || !HEX32.test(claims.jti)) return null;
+  if (typeof claims.fam !== "string" || !HEX32.test(claims.fam)) return null;
+  if (typeof claims.user_id !== "string" || !/^\d{1,15}$/.test(claims.user_id)) return null;
+  return claims as TokenClaims;
 }
 
 function refreshExpiry(deps: Deps): number {
@@ -79,7 +111,8 @@ function refreshExpiry(deps: Deps): number {
 
 /**
  * A fresh access token and the refresh token `refreshJti`. `refreshIat` (Unix seconds) lets the reuse
- * interval re-sign the family's current refresh token byte for byte (HS256 is deterministic).
+ * interval re-sign the family's current refresh token with the same claims: byte for byte under HS256
+ * and EdDSA (deterministic signatures), with another valid signature under ES256 (ECDSA is randomized).
  */
 async function signPair(
   deps: Deps,
@@ -256,8 +289,8 @@ const rotateFamily = (db: Database) =>
 /**
  * Rotates a refresh token: one atomic UPDATE ... WHERE current_jti = presented jti, so of concurrent
  * requests with the same token exactly one rotates. The others find their token as the family's
- * previous one and, within REFRESH_REUSE_INTERVAL, get the winner's refresh token (same jti, exp and
- * bytes) with a fresh access token; outside it, or with an older token, they are reuse.
+ * previous one and, within REFRESH_REUSE_INTERVAL, get the winner's refresh token (same jti, exp and,
+ * but under ES256, bytes) with a fresh access token; outside it, or with an older token, they are reuse.
  */
 export async function rotateRefreshToken(
   deps: Deps,

@@ -20,6 +20,11 @@ export const users = sqliteTable(
     lastLogin: integer("last_login"),
     /** Bumped on every credential change; part of the capability and session checks. */
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * TOTP is active (mfa_totp.confirmed_at is set). Kept here, written in the same D1 batch as that
+     * row, so login reads it with the user row: no extra query for users without MFA.
+     */
+    mfaEnabled: integer("mfa_enabled", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     // Case-insensitive uniqueness is enforced by the database, so two racing requests cannot both win.
@@ -157,8 +162,42 @@ export const mailOutbox = sqliteTable(
   (t) => [index("mail_outbox_due").on(t.status, t.nextAttemptAt)],
 );
 
+/** A user's TOTP authenticator and recovery codes (contract §2.7): pending until a first code activates it. */
+export const mfaTotp = sqliteTable("mfa_totp", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** The 20-byte secret, never in clear: base64url(IV || AES-256-GCM ciphertext || tag), bound to the user id. */
+  secret: text("secret").notNull(),
+  /** Fingerprint of the MFA_ENCRYPTION_KEYS key that encrypted `secret` and keyed the recovery code hashes. */
+  keyId: text("key_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  /** When the first code activated it; null = a pending secret from setup. */
+  confirmedAt: integer("confirmed_at"),
+  /** The last TOTP step accepted: each code is good once (RFC 6238 §5.2). */
+  lastUsedStep: integer("last_used_step"),
+  /** HMACs of the unused recovery codes; one is removed from the array, atomically, when used. */
+  recoveryCodes: text("recovery_codes", { mode: "json" }).$type<string[]>().notNull().default([]),
+});
+
+/** Login tickets of users with MFA (contract §2.7.6): single-use, short-lived; only a hash of the token is stored. */
+export const mfaTickets = sqliteTable(
+  "mfa_tickets",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    /** Wrong codes so far; the ticket dies at MFA_TICKET_MAX_FAILURES. */
+    failures: integer("failures").notNull().default(0),
+  },
+  (t) => [index("mfa_tickets_expires").on(t.expiresAt)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Profile = typeof profiles.$inferSelect;
 export type TokenFamily = typeof tokenFamilies.$inferSelect;
 export type SocialAccount = typeof socialAccounts.$inferSelect;
 export type SecurityEvent = typeof events.$inferSelect;
+export type MfaTotp = typeof mfaTotp.$inferSelect;

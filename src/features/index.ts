@@ -2,6 +2,8 @@
 import type { Endpoint } from "../http/endpoint";
 import { accountEndpoints } from "./account";
 import { docsEndpoints } from "./docs";
+import { keysEndpoints } from "./keys";
+import { mfaEndpoints } from "./mfa";
 import { passwordEndpoints } from "./password";
 import { registrationEndpoints } from "./registration";
 import { sessionEndpoints } from "./session";
@@ -13,5 +15,7 @@ export const allEndpoints: readonly Endpoint[] = [
   ...passwordEndpoints,
   ...accountEndpoints,
   ...sessionsEndpoints,
+  ...mfaEndpoints,
+  ...keysEndpoints,
   ...docsEndpoints,
 ];

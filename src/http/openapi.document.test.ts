@@ -7,6 +7,7 @@
 import { validate, type Validator } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
 import { call } from "../../test/helpers";
+import { ES256_A } from "../../test/keys";
 
 /** The OpenAPI 3.1 schema that also checks every embedded Schema Object against the OAS dialect. */
 const OAS_3_1 = "https://spec.openapis.org/oas/3.1/schema-base";
@@ -26,6 +27,7 @@ const VARIANTS: Array<{ name: string; path: string; env?: Record<string, string>
   { name: "JWT_RESPONSE_FIELD_STYLE=legacy", path: "/auth/openapi.json", env: { JWT_RESPONSE_FIELD_STYLE: "legacy" } },
   { name: "ACCOUNT_LOGOUT_ON_GET, no verification, reset frontend", path: "/auth/openapi.json", env: { ACCOUNT_LOGOUT_ON_GET: "true", ACCOUNT_EMAIL_VERIFICATION: "none", PASSWORD_RESET_REDIRECT: "https://app.example.test/reset" } },
   { name: "legacy mount (spectacular/)", path: "/accounts/api/spectacular/", env: { LEGACY_ACCOUNTS_PREFIX: "/accounts/api/" } },
+  { name: "JWT_ALGORITHM=ES256 (with the JWKS)", path: "/auth/openapi.json", env: { JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEYS: JSON.stringify([ES256_A]) } },
 ];
 
 /** The validator's verdict, with the failing locations (empty when valid). */
@@ -59,12 +61,13 @@ describe("openapi.json is valid OpenAPI 3.1", () => {
     const document = structuredClone(await fetchDocument("/auth/openapi.json"));
     const login = document.paths["/auth/login/"]!.post!;
     delete (login.responses["200"] as { description?: string }).description;
-    login.responses["200"]!.content!["application/json"]!.schema.properties!.access = { type: "strnig" };
+    // login/'s 200 is a TokenResponse or the MFA challenge: break the TokenResponse.
+    (login.responses["200"]!.content!["application/json"]!.schema as { anyOf: Array<{ properties: Record<string, unknown> }> }).anyOf[0]!.properties.access = { type: "strnig" };
     const result = await validateOpenApi(document);
     expect(result.valid).toBe(false);
     const locations = result.errors.map((error) => error.instanceLocation);
     expect(locations).toContain("#/paths/~1auth~1login~1/post/responses/200");
-    expect(locations).toContain("#/paths/~1auth~1login~1/post/responses/200/content/application~1json/schema/properties/access/type");
+    expect(locations).toContain("#/paths/~1auth~1login~1/post/responses/200/content/application~1json/schema/anyOf/0/properties/access/type");
   });
 
   // What the meta-schema cannot say: cross-references inside the document.
@@ -87,8 +90,12 @@ describe("openapi.json is valid OpenAPI 3.1", () => {
 });
 
 describe("the settings show in the document", () => {
-  const loginToken = (document: Document, path: string) =>
-    Object.keys(document.paths[path]!.post!.responses["200"]!.content!["application/json"]!.schema.properties!);
+  /** The TokenResponse fields of login/'s 200 (the first alternative; the second is the MFA challenge). */
+  const loginToken = (document: Document, path: string) => {
+    const schema = document.paths[path]!.post!.responses["200"]!.content!["application/json"]!.schema as { anyOf: Array<{ properties: Record<string, unknown> }> };
+    expect(Object.keys(schema.anyOf[1]!.properties).sort()).toEqual(["ephemeral_token", "methods", "mfa_required"]);
+    return Object.keys(schema.anyOf[0]!.properties);
+  };
 
   it("AUTH_PREFIX moves every path", async () => {
     const document = await fetchDocument("/dj-rest-auth/openapi.json", { AUTH_PREFIX: "/dj-rest-auth/" });

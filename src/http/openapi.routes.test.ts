@@ -2,6 +2,7 @@
 // (aliases included), and every documented path is really served with exactly the documented methods.
 import { describe, expect, it } from "vitest";
 import { app, call, envWith } from "../../test/helpers";
+import { EDDSA_A } from "../../test/keys";
 
 type Document = { paths: Record<string, Record<string, unknown>> };
 
@@ -22,6 +23,7 @@ const SETUPS: Array<{ name: string; env: Record<string, string>; documents: stri
     },
     documents: ["/auth/openapi.json"],
   },
+  { name: "EdDSA tokens (the JWKS is served)", env: { JWT_ALGORITHM: "EdDSA", JWT_PRIVATE_KEYS: JSON.stringify([EDDSA_A]) }, documents: ["/auth/openapi.json"] },
 ];
 
 /** Hono `/auth/sessions/:id` -> the document's `/auth/sessions/{id}/`. */

@@ -144,7 +144,7 @@ export function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mou
     });
   }
   const securitySchemes: JsonSchema = {
-    bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from login/ or token/refresh/" },
+    bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from login/, mfa/authenticate/ or token/refresh/" },
     resetCapability: { type: "apiKey", in: "cookie", name: "password_reset_access_token", description: "Set by the mailed reset link" },
   };
   if (config.jwtCookie.access) {

@@ -72,6 +72,11 @@ export const tokenResponseBody = (config: Config) =>
         refresh_expiration: z.string(),
       });
 
+/** Login's answer for a user with TOTP (contract §2.7.6). */
+export const mfaChallengeBody = once(() =>
+  z.object({ mfa_required: z.literal(true), ephemeral_token: z.string(), methods: z.array(z.enum(["totp", "recovery_code"])) }),
+);
+
 export const json = (description: string, schema: (config: Config) => z.ZodMiniType, headers?: Record<string, string>): ResponseDoc => ({
   description,
   json: schema,

@@ -2,6 +2,8 @@
 import { accountCases, sessionsCases } from "./account";
 import type { CaseTable } from "./case";
 import { docsCases } from "./docs";
+import { keysCases } from "./keys";
+import { mfaCases } from "./mfa";
 import { passwordCases } from "./password";
 import { registrationCases } from "./registration";
 import { sessionCases } from "./session";
@@ -15,5 +17,7 @@ export const CASES: CaseTable = {
   ...passwordCases,
   ...accountCases,
   ...sessionsCases,
+  ...mfaCases,
+  ...keysCases,
   ...docsCases,
 };

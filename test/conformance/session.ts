@@ -2,6 +2,7 @@
 import { cookieHeader, cookieLogin } from "../cookie-jar";
 import { call, loggedIn, registerVerified } from "../helpers";
 import { BAD_TOKEN, type CaseTable, freshIp, LEGACY_PREFIX } from "./case";
+import { mfaLoginCase } from "./mfa";
 
 const LOGOUT_ON_GET = { ACCOUNT_LOGOUT_ON_GET: "true" };
 
@@ -60,6 +61,7 @@ export const sessionCases: CaseTable = {
         env: { JWT_AUTH_COOKIE: "app-access", JWT_AUTH_REFRESH_COOKIE: "app-refresh", JWT_AUTH_HTTPONLY: "true" },
         send: async (env) => (await cookieLogin(env, "conf")).login,
       },
+      mfaLoginCase,
       {
         name: "seed-004 path on the legacy mount",
         status: 200,

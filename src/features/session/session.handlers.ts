@@ -12,11 +12,15 @@ import { logoutWithRefreshToken, rotateRefreshToken, verifyAnyToken } from "../.
 import type * as routes from "./session.routes";
 import { login as passwordLogin } from "./session.service";
 
+/** What mfa/authenticate/ accepts in `code` (contract §2.7.6). */
+const MFA_METHODS = ["totp", "recovery_code"];
+
 export const login: EndpointHandler<typeof routes.login> = async (c) => {
   const { body, deps } = c.var;
   const identifier = (body.email || body.username || "").toLowerCase();
   if (identifier) await enforceThrottle(deps, "login_identifier", identifier);
   const result = await passwordLogin(deps, { username: body.username, email: body.email, password: body.password });
+  if ("mfaTicket" in result) return c.json({ mfa_required: true as const, ephemeral_token: result.mfaTicket, methods: MFA_METHODS }, 200);
   setJwtCookies(c, deps.config, result.tokens, { newSession: true });
   return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);
 };

@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import { declare } from "../../http/endpoint";
 import { expireJwtCookiesOn401 } from "../../http/jwt-cookies";
-import { detailBody, fieldErrors, json, tokenResponseBody, unauthorized } from "../../http/responses";
+import { detailBody, fieldErrors, json, mfaChallengeBody, tokenResponseBody, unauthorized } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 
 const tags = ["session"];
@@ -26,10 +26,11 @@ export const login = declare({
     }),
   ),
   summary: "Log in with username or e-mail and password",
-  description: "Starts a session (a token family). Unknown user, wrong password and inactive account get one answer.",
+  description:
+    "Starts a session (a token family). Unknown user, wrong password and inactive account get one answer. A user with TOTP gets `mfa_required` and a ticket for mfa/authenticate/ instead of tokens (no cookies, no session yet).",
   tags,
   responses: {
-    200: json("TokenResponse", tokenResponseBody, COOKIES),
+    200: json("TokenResponse, or the second-factor challenge", (config) => z.union([tokenResponseBody(config), mfaChallengeBody()]), COOKIES),
     400: fieldErrors("Invalid credentials (`non_field_errors`), unverified e-mail, or invalid fields"),
   },
 });

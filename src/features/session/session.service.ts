@@ -1,4 +1,5 @@
-// Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new family.
+// Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new
+// family, or, for a user with TOTP, a ticket for the second factor (contract §2.7.6).
 import { eq } from "drizzle-orm";
 import { needsRehash, verifyPassword } from "../../crypto/passwords";
 import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
@@ -6,7 +7,9 @@ import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
-import { prepareNewFamily, type TokenPair } from "../../core/tokens";
+import { prepareMfaTicket } from "../../core/mfa-tickets";
+import { startSession } from "../../core/sessions";
+import type { TokenPair } from "../../core/tokens";
 import { EMAIL_NOT_VERIFIED, findUserByEmail, findUserByUsername } from "../../core/users";
 
 const UNABLE_TO_LOG_IN = "Unable to log in with provided credentials.";
@@ -17,7 +20,8 @@ export interface LoginInput {
   password: string;
 }
 
-export type LoginResult = { user: User; tokens: TokenPair };
+/** Tokens, or (TOTP enabled) the ticket mfa/authenticate/ exchanges for them with a code. */
+export type LoginResult = { user: User; tokens: TokenPair } | { mfaTicket: string };
 
 /**
  * The account the identifier names, as allauth's backend finds it: `email` by address; `username` by
@@ -58,16 +62,17 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     recordEvent(deps, user.id, "login_failed", { reason: "email_not_verified" });
     throw invalid("non_field_errors", EMAIL_NOT_VERIFIED);
   }
-  const now = deps.now();
   // Re-hash when the hasher or the configured work factor changed since this hash was made.
   const rehash = needsRehash(user.password, config.pbkdf2Iterations);
   const password = rehash ? await hashPassword(input.password, config.pbkdf2Iterations) : user.password;
-  const session = prepareNewFamily(deps, user.id);
-  await deps.db.batch([
-    deps.db.update(users).set({ lastLogin: now, password }).where(eq(users.id, user.id)),
-    session.insert,
-  ]);
-  recordEvent(deps, user.id, "login", { session: session.family });
-  return { user: { ...user, lastLogin: now, password }, tokens: await session.sign(user.id) };
+  // The flag came with the user row: a user without MFA costs no query more than before.
+  if (user.mfaEnabled) {
+    // No family, no last_login, no login event yet: the second factor decides.
+    const ticket = await prepareMfaTicket(deps, user.id);
+    if (rehash) await deps.db.batch([deps.db.update(users).set({ password }).where(eq(users.id, user.id)), ticket.insert]);
+    else await ticket.insert;
+    return { mfaTicket: ticket.token };
+  }
+  return startSession(deps, user, { password });
 }
 
