@@ -137,22 +137,29 @@ test("four concurrent refreshes with one refresh cookie keep the user logged in 
   const username = await registeredUser();
   const { context, page, client } = await openClient(t);
   try {
-    const login = await client("login", username, PASSWORD);
-    assert.equal(login.status, 200, JSON.stringify(login.body));
-
-    // The refresh cookie each of the four requests really carried (read from Chromium's network stack).
-    const carried = [];
-    const onRequest = (r) => {
-      if (r.method() === "POST" && r.url().endsWith("/token/refresh/")) {
-        carried.push(r.allHeaders().then((h) => new RegExp(`(?:^|; )${COOKIES.refresh}=([^;]*)`).exec(h.cookie ?? "")?.[1] ?? null));
-      }
-    };
-    page.on("request", onRequest);
-    const race = await client("refreshConcurrently", 4);
-    page.off("request", onRequest);
-    const tokens = await withTimeout(Promise.all(carried), 5_000, "request headers of the four refreshes");
-    assert.equal(tokens.length, 4);
-    assert.ok(tokens[0] && tokens.every((v) => v === tokens[0]), "the four requests carried the same refresh cookie");
+    // The race this is about: four requests leave with the same refresh cookie. On a loaded machine
+    // Chromium may start a late one after the first answer has rotated the cookie, which is a
+    // different (sequential) case; then the attempt is repeated with a fresh login, at most 3 times.
+    let race;
+    for (let attempt = 1; ; attempt++) {
+      const login = await client("login", username, PASSWORD);
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      // The refresh cookie each of the four requests really carried (read from Chromium's network stack).
+      const carried = [];
+      const onRequest = (r) => {
+        if (r.method() === "POST" && r.url().endsWith("/token/refresh/")) {
+          carried.push(r.allHeaders().then((h) => new RegExp(`(?:^|; )${COOKIES.refresh}=([^;]*)`).exec(h.cookie ?? "")?.[1] ?? null));
+        }
+      };
+      page.on("request", onRequest);
+      race = await client("refreshConcurrently", 4);
+      page.off("request", onRequest);
+      const tokens = await withTimeout(Promise.all(carried), 5_000, "request headers of the four refreshes");
+      assert.equal(tokens.length, 4);
+      if (tokens[0] && tokens.every((v) => v === tokens[0])) break;
+      assert.ok(attempt < 3, `in 3 attempts the four requests never left with the same refresh cookie: ${JSON.stringify(tokens.map((v) => v?.slice(-8)))}`);
+      await client("note", `attempt ${attempt}: not all four left with the same cookie; again`);
+    }
 
     const user = await client("user");
     await client("note", "after the four concurrent refreshes");
