@@ -29,15 +29,25 @@ export function liveTicket(tokenHash: string, now: number) {
   return and(eq(mfaTickets.tokenHash, tokenHash), gt(mfaTickets.expiresAt, now), lt(mfaTickets.failures, MFA_TICKET_MAX_FAILURES));
 }
 
-/** A wrong code: one more failure; the fifth kills the ticket (liveTicket refuses it from then on). */
-export function countTicketFailure(deps: Deps, tokenHash: string) {
+/**
+ * Takes one attempt on a live ticket before its code is checked, in one conditional UPDATE: of any
+ * number of concurrent attempts at most MFA_TICKET_MAX_FAILURES get a row back, so parallel guesses
+ * cannot outrun the limit. A right code then consumes the ticket (see consumeTicket).
+ */
+export function takeTicketAttempt(deps: Deps, tokenHash: string) {
   return deps.db
     .update(mfaTickets)
     .set({ failures: sql`${mfaTickets.failures} + 1` })
-    .where(liveTicket(tokenHash, deps.now()));
+    .where(liveTicket(tokenHash, deps.now()))
+    .returning({ userId: mfaTickets.userId });
+}
+
+/** Not yet used and not expired, whatever its attempt count (the attempt that consumes it was counted). */
+export function unexpiredTicket(tokenHash: string, now: number) {
+  return and(eq(mfaTickets.tokenHash, tokenHash), gt(mfaTickets.expiresAt, now));
 }
 
 /** The un-run statement that consumes the ticket: of concurrent attempts, one gets the row back. */
 export function consumeTicket(deps: Deps, tokenHash: string) {
-  return deps.db.delete(mfaTickets).where(liveTicket(tokenHash, deps.now())).returning({ userId: mfaTickets.userId });
+  return deps.db.delete(mfaTickets).where(unexpiredTicket(tokenHash, deps.now())).returning({ userId: mfaTickets.userId });
 }

@@ -6,7 +6,7 @@ import { mfaTickets, mfaTotp, type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
-import { consumeTicket, countTicketFailure, hashTicket, liveTicket } from "../../core/mfa-tickets";
+import { consumeTicket, hashTicket, liveTicket, takeTicketAttempt, unexpiredTicket } from "../../core/mfa-tickets";
 import { startSession } from "../../core/sessions";
 import type { TokenPair } from "../../core/tokens";
 import { decryptSecret, hashRecoveryCode, keyOfRow, normalizeRecoveryCode } from "./mfa.secrets";
@@ -32,7 +32,9 @@ type Totp = NonNullable<Awaited<ReturnType<typeof findTicket>>>["totp"];
  * Which code it is and the statement that spends it, or null for a wrong one. The statement is
  * conditional, so of two requests racing with one code only one spends it.
  */
-async function checkCode(deps: Deps, userId: number, totp: Totp, code: string) {
+async function checkCode(deps: Deps, userId: number, totp: Totp, code: string, tokenHash: string) {
+  // Spent only while the ticket is still there: a request that lost the ticket race burns no code.
+  const ticketLeft = sql`exists (select 1 from ${mfaTickets} where ${unexpiredTicket(tokenHash, deps.now())})`;
   const key = await keyOfRow(deps.config, totp.keyId);
   const digits = code.replace(/\s/g, "");
   if (/^\d{6}$/.test(digits)) {
@@ -41,7 +43,7 @@ async function checkCode(deps: Deps, userId: number, totp: Totp, code: string) {
     const spend = deps.db
       .update(mfaTotp)
       .set({ lastUsedStep: step })
-      .where(and(eq(mfaTotp.userId, userId), or(isNull(mfaTotp.lastUsedStep), lt(mfaTotp.lastUsedStep, step))))
+      .where(and(eq(mfaTotp.userId, userId), or(isNull(mfaTotp.lastUsedStep), lt(mfaTotp.lastUsedStep, step)), ticketLeft))
       .returning({ userId: mfaTotp.userId });
     return { method: "totp", spend };
   }
@@ -52,7 +54,7 @@ async function checkCode(deps: Deps, userId: number, totp: Totp, code: string) {
   const spend = deps.db
     .update(mfaTotp)
     .set({ recoveryCodes: sql`(select json_group_array(value) from json_each(${mfaTotp.recoveryCodes}) where value <> ${hash})` })
-    .where(and(eq(mfaTotp.userId, userId), sql`exists (select 1 from json_each(${mfaTotp.recoveryCodes}) where value = ${hash})`))
+    .where(and(eq(mfaTotp.userId, userId), sql`exists (select 1 from json_each(${mfaTotp.recoveryCodes}) where value = ${hash})`, ticketLeft))
     .returning({ userId: mfaTotp.userId });
   return { method: "recovery_code", spend };
 }
@@ -72,14 +74,13 @@ export async function authenticate(deps: Deps, token: string, code: string, befo
   if (!found) return { ok: false };
   const { user, totp } = found;
   await beforeCode(user.id);
-  const checked = await checkCode(deps, user.id, totp, code);
-  if (!checked) {
-    await countTicketFailure(deps, tokenHash);
-    throw wrongCode(deps, user.id);
-  }
-  // One round trip spends the ticket and the code. A request that lost a race for either fails: the
-  // ticket already used, 401; the step or recovery code already spent, 400 (its ticket is gone too).
-  const [consumed, spent] = await deps.db.batch([consumeTicket(deps, tokenHash), checked.spend]);
+  // The attempt is counted before the code is looked at, atomically: parallel guesses share the limit.
+  if ((await takeTicketAttempt(deps, tokenHash)).length === 0) return { ok: false };
+  const checked = await checkCode(deps, user.id, totp, code, tokenHash);
+  if (!checked) throw wrongCode(deps, user.id);
+  // One transaction spends the code (only while the ticket is there) and then the ticket. A request
+  // that lost a race fails: the ticket already used, 401; the step or recovery code already spent, 400.
+  const [spent, consumed] = await deps.db.batch([checked.spend, consumeTicket(deps, tokenHash)]);
   if (consumed.length === 0) return { ok: false };
   if (spent.length === 0) throw wrongCode(deps, user.id);
   return { ok: true, ...(await startSession(deps, user, { meta: { mfa: checked.method } })) };

@@ -105,6 +105,16 @@ describe("mfa/authenticate/", () => {
     expect((await codeStep(await ticketFor(me), await totpCode(me.secret, 1))).status).toBe(200);
   });
 
+  it("parallel guesses share the ticket's limit: of 20 at once, at most 5 are checked, the rest get 401", async () => {
+    const me = await enrolled();
+    const ticket = await ticketFor(me);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => codeStep(ticket, String(100000 + i))));
+    const checked = results.filter((r) => r.status === 400);
+    expect(checked.length).toBeLessThanOrEqual(5);
+    expect(results.filter((r) => r.status === 401).length).toBe(20 - checked.length);
+    expect((await codeStep(ticket, await totpCode(me.secret, 1))).status).toBe(checked.length === 5 ? 401 : 200);
+  });
+
   it("four wrong codes leave the ticket usable", async () => {
     const me = await enrolled();
     const ticket = await ticketFor(me);
@@ -196,6 +206,18 @@ describe("recovery codes at login", () => {
     for (const bad of [other.recoveryCodes[0]!, "0000-0000-00", nearMiss, "not-a-code"]) {
       expect((await codeStep(ticket, bad)).body, bad).toEqual(INCORRECT);
     }
+  });
+
+  it("two concurrent attempts on one ticket with two recovery codes: one logs in, the loser's code is not burnt", async () => {
+    const me = await enrolled();
+    const ticket = await ticketFor(me);
+    const [x, y] = [me.recoveryCodes[5]!, me.recoveryCodes[6]!];
+    const results = await Promise.all([codeStep(ticket, x), codeStep(ticket, y)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    // Exactly one code is gone: the winner's.
+    expect(JSON.parse((await totpRow(me.pk))!.recovery_codes)).toHaveLength(9);
+    const loser = results[0]!.status === 401 ? x : y;
+    expect((await codeStep(await ticketFor(me), loser)).status).toBe(200);
   });
 
   it("two concurrent logins with the same recovery code: one succeeds", async () => {
