@@ -7,7 +7,7 @@ import { permissionDenied } from "../../http/errors";
 import { detail, detailBody, html, json, redirect, tokenResponseBody } from "../../http/responses";
 import { charField, emailField, lazySchema } from "../../http/validation";
 import type { MiddlewareHandler } from "hono";
-import { spendSignupBudget } from "./registration.budget";
+import { requireSignupBudget, spendSignupBudget } from "./registration.budget";
 import { registrationFieldErrors, revealsTakenAccount } from "./registration.service";
 
 const tags = ["registration"];
@@ -45,7 +45,7 @@ export const register = declare({
   path: "/registration",
   legacyPaths: ["/registration"],
   auth: "public",
-  guards: [registrationOpen],
+  guards: [registrationOpen, requireSignupBudget],
   otherThrottles: ["register"],
   body: (config: Config) => (config.emailRequired ? withEmail() : emailOptional()),
   bodyAliases: { password1: "password", password2: "confirm_password" },
