@@ -12,6 +12,13 @@ import { pbkdf2Pure } from "./pbkdf2-pure";
  */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
 
+/**
+ * The most iterations a stored hash may ask for (Django 6.0 writes 1,200,000): above it the check is
+ * refused rather than run, since about 1 µs per iteration in plain JS would let one hostile imported
+ * row hold an isolate's CPU for seconds per login attempt.
+ */
+export const PBKDF2_VERIFY_MAX_ITERATIONS = 2_000_000;
+
 const ALGORITHM = "pbkdf2_sha256";
 const DIGESTS = { pbkdf2_sha256: "SHA-256", pbkdf2_sha1: "SHA-1" } as const;
 export type Pbkdf2Algorithm = keyof typeof DIGESTS;
@@ -89,7 +96,7 @@ export async function hashPassword(password: string, iterations: number, salt?: 
  */
 export async function verifyPbkdf2(password: string, encoded: string): Promise<boolean> {
   const decoded = decodePbkdf2(encoded);
-  if (!decoded) return false;
+  if (!decoded || decoded.iterations > PBKDF2_VERIFY_MAX_ITERATIONS) return false;
   const { algorithm, iterations, salt } = decoded;
   const candidate = encode(algorithm, iterations, salt, await deriveKey(algorithm, password, salt, iterations));
   return constantTimeEqual(utf8(candidate), utf8(encoded));
@@ -138,13 +145,21 @@ export async function verifyAgainstDummy(password: string, iterations: number): 
 }
 
 /**
- * Django's PBKDF2PasswordHasher.harden_runtime: after a failed check of a pbkdf2_sha256 hash made
- * with fewer iterations than `iterations`, derives the difference, so the failure takes as long as
- * one at our work factor (an old cheap hash would otherwise answer faster than an unknown user).
- * Like Django, nothing for other hashers or costlier hashes: their time cannot be evened out cheaply.
+ * After a failed check, makes it take at least as long as one at our work factor, so an account
+ * cannot be told from an unknown one by timing. Django's PBKDF2PasswordHasher.harden_runtime for a
+ * cheaper pbkdf2_sha256 hash (derive the missing iterations); a whole dummy check where the stored
+ * string did no comparable work: a hasher we do not verify (md5, crypt, …), a cheaper pbkdf2_sha1, or
+ * a count over the verification cap. Costlier hashers already took longer; nothing is evened out there.
  */
-export async function hardenRuntime(password: string, encoded: string, iterations: number): Promise<void> {
+export async function hardenRuntime(password: string, encoded: string, iterations: number, supported: boolean): Promise<void> {
   const decoded = decodePbkdf2(encoded);
-  if (decoded?.algorithm !== "pbkdf2_sha256" || decoded.iterations >= iterations) return;
-  await deriveKey("pbkdf2_sha256", password, decoded.salt, iterations - decoded.iterations);
+  if (decoded?.algorithm === "pbkdf2_sha256" && decoded.iterations < iterations) {
+    await deriveKey("pbkdf2_sha256", password, decoded.salt, iterations - decoded.iterations);
+    return;
+  }
+  const didNoWork =
+    !supported ||
+    (decoded !== null && decoded.iterations > PBKDF2_VERIFY_MAX_ITERATIONS) ||
+    (decoded?.algorithm === "pbkdf2_sha1" && decoded.iterations < iterations);
+  if (didNoWork) await verifyAgainstDummy(password, iterations);
 }

@@ -11,7 +11,8 @@ export function verifyScrypt(password: string, encoded: string): boolean {
   const [, n, salt, r, p] = match;
   const cost = parseCount(n, 2, 2 ** 30);
   const blockSize = parseCount(r, 1, 1024);
-  const parallelism = parseCount(p, 1, 1024);
+  // Django's default is p=1; each one more is a full pass over the memory: more than 16 is refused.
+  const parallelism = parseCount(p, 1, 16);
   if (cost === null || blockSize === null || parallelism === null || (cost & (cost - 1)) !== 0) return false;
   // scrypt holds N blocks of 128·r bytes, plus p of them.
   if (128 * blockSize * (cost + parallelism) > MAX_HASH_MEMORY_BYTES) return false;

@@ -1,6 +1,7 @@
 // Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new
 // family, or, for a user with TOTP, a ticket for the second factor (contract §2.7.6).
 import { eq } from "drizzle-orm";
+import { SUPPORTED_HASHERS, hasherOf } from "../../crypto/hashers";
 import { needsRehash, verifyPassword } from "../../crypto/passwords";
 import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
@@ -53,7 +54,7 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
   const valid = await verifyPassword(input.password, user.password);
-  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations);
+  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations, SUPPORTED_HASHERS.has(hasherOf(user.password)));
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
