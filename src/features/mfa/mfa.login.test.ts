@@ -115,6 +115,19 @@ describe("mfa/authenticate/", () => {
     expect((await codeStep(ticket, await totpCode(me.secret, 1))).status).toBe(checked.length === 5 ? 401 : 200);
   });
 
+  it("a password change kills open tickets: a login half done with the old password cannot finish", async () => {
+    const me = await enrolled();
+    const ticket = await ticketFor(me);
+    const changed = await call("POST", "/auth/password/change/", {
+      token: me.access,
+      body: { old_password: me.password, new_password1: "another long passphrase", new_password2: "another long passphrase" },
+    });
+    expect(changed.status).toBe(200);
+    const late = await codeStep(ticket, await totpCode(me.secret, 1));
+    expect(late.status).toBe(401);
+    expect(late.body).toEqual(TICKET_INVALID);
+  });
+
   it("four wrong codes leave the ticket usable", async () => {
     const me = await enrolled();
     const ticket = await ticketFor(me);

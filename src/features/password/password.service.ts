@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import { verifyPassword } from "../../crypto/passwords";
 import { hashPassword } from "../../crypto/pbkdf2";
-import { type User, users } from "../../db/schema";
+import { mfaTickets, type User, users } from "../../db/schema";
 import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, invalid } from "../../core/errors";
@@ -42,6 +42,8 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
       .where(and(eq(users.id, user.id), eq(users.password, user.password)))
       .returning({ id: users.id }),
     revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
+    // An MFA login half done with the old password must not finish after it changed.
+    deps.db.delete(mfaTickets).where(eq(mfaTickets.userId, user.id)),
   ]);
   if (updated.length === 0) return false;
   if (deps.config.notifyPasswordChange) {
