@@ -6,7 +6,7 @@ import { toHex } from "../crypto/hmac";
 import { mfaTickets } from "../db/schema";
 import type { Deps } from "./deps";
 
-export const MFA_TICKET_LIFETIME = 300;
+const MFA_TICKET_LIFETIME = 300;
 export const MFA_TICKET_MAX_FAILURES = 5;
 
 /** The token is 256 random bits: a plain hash suffices to keep a database reader from using it. */

@@ -128,7 +128,7 @@ function operation(config: Config, declaration: Declaration, mount: Mount, path:
 }
 
 /** The document of `endpoints` as served under `mount`, for `config`. */
-export function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mount: Mount): JsonSchema {
+function buildOpenApi(config: Config, endpoints: readonly Endpoint[], mount: Mount): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const tags = new Set<string>();
   for (const { declaration } of endpoints) {

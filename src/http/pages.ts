@@ -87,7 +87,7 @@ export function messagePage(c: PageContext, status: ContentfulStatusCode, page: 
 }
 
 /** The "Sign in" / "Continue" link to FRONTEND_URL, or what to do when there is none. */
-export function onward(config: Pick<Config, "frontendUrl">, next: MessagePage["next"]): HtmlEscapedString {
+function onward(config: Pick<Config, "frontendUrl">, next: MessagePage["next"]): HtmlEscapedString {
   if (config.frontendUrl) return html`<a class="button" href="${config.frontendUrl}">${next.label}</a>` as HtmlEscapedString;
   return (next.otherwise ? html`<p class="next">${next.otherwise}</p>` : html``) as HtmlEscapedString;
 }

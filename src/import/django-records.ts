@@ -72,7 +72,7 @@ export function isEmail(value: string): boolean {
  * Unix ms from a DjangoJSONEncoder datetime ("2024-05-01T12:00:00.123Z", or naive without USE_TZ,
  * read as UTC like Django's own default TIME_ZONE); null for null, undefined when unreadable.
  */
-export function readDatetime(value: unknown): number | null | undefined {
+function readDatetime(value: unknown): number | null | undefined {
   if (value === null) return null;
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return undefined;
   const ms = Date.parse(OFFSET.test(value) ? value : `${value}Z`);

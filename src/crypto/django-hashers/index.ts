@@ -12,9 +12,6 @@ const VERIFIERS: Record<string, (password: string, encoded: string) => boolean> 
   scrypt: verifyScrypt,
 };
 
-/** The algorithms this module verifies (the part before the first "$"). */
-export const ALGORITHMS = Object.keys(VERIFIERS);
-
 /** Whether `password` matches `encoded`; false for anything malformed, unknown or over the memory limit. */
 export function verifyDjangoHash(password: string, encoded: string): boolean {
   const verify = VERIFIERS[encoded.slice(0, encoded.indexOf("$"))];

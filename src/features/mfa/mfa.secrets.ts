@@ -66,7 +66,7 @@ export async function decryptSecret(key: MfaKey, userId: number, stored: string)
 
 /** Crockford's base32 alphabet: no i, l, o or u to misread; 10 symbols carry 50 bits. */
 const RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 /** Ten new codes as shown to the user, `xxxx-xxxx-xx`. */
 export function newRecoveryCodes(): string[] {

@@ -19,12 +19,12 @@ export class MfaStateError extends Error {
   override name = "MfaStateError";
 }
 
-export const ALREADY_ENABLED = "TOTP is already enabled.";
-export const NOT_ENABLED = "TOTP is not enabled.";
-export const RUN_SETUP_FIRST = "Run setup first.";
+const ALREADY_ENABLED = "TOTP is already enabled.";
+const NOT_ENABLED = "TOTP is not enabled.";
+const RUN_SETUP_FIRST = "Run setup first.";
 export const INCORRECT_CODE = "Incorrect code.";
 
-export function findTotp(deps: Deps, userId: number): Promise<MfaTotp | undefined> {
+function findTotp(deps: Deps, userId: number): Promise<MfaTotp | undefined> {
   return deps.db.query.mfaTotp.findFirst({ where: eq(mfaTotp.userId, userId) });
 }
 
