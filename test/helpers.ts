@@ -66,6 +66,15 @@ export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
   env?: Record<string, string>;
+  /** Counts the request's storage round trips (test/ledger.ts). */
+  instrument?: CallInstrument;
+}
+
+/** What test/ledger.ts needs from a request: its bindings, its waitUntil, the moment it answered. */
+export interface CallInstrument {
+  env(base: Bindings): Bindings;
+  context(ctx: ExecutionContext): ExecutionContext;
+  responded(): void;
 }
 
 export interface CallResult {
@@ -94,7 +103,10 @@ export async function call(method: string, path: string, options: CallOptions = 
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), envWith(options.env), ctx);
+  const { instrument } = options;
+  const bindings = instrument ? instrument.env(envWith(options.env)) : envWith(options.env);
+  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), bindings, instrument ? instrument.context(ctx) : ctx);
+  instrument?.responded();
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   let parsed: unknown = undefined;

@@ -21,4 +21,9 @@ export interface Deps {
   /** Runs work after the response (ctx.waitUntil); errors are logged, never surfaced. */
   defer: (work: Promise<unknown>) => void;
   client: ClientInfo;
+  /**
+   * This request's D1 session for reads a read replica may serve (db/replica.ts): opened on first
+   * use; `db` is the primary. ARCHITECTURE.md, "Consistency", lists what may read here.
+   */
+  replica: () => D1DatabaseSession;
 }

@@ -4,6 +4,7 @@ import { type JWTPayload, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose"
 import { importHmacKey, toHex } from "../crypto/hmac";
 import { type TokenFamily, tokenFamilies, users } from "../db/schema";
 import { prepared } from "../db/prepared";
+import { onSession } from "../db/replica";
 import type { Database, Deps } from "./deps";
 import { recordEvent } from "./events";
 import { asymmetricKeys } from "./signing-keys";
@@ -157,7 +158,13 @@ export function prepareNewFamily(deps: Deps, userId: number | SQL) {
 
 const denylistKey = (jti: string) => `denylist:${jti}`;
 
-/** KV denylist entry that lives exactly as long as the token could. */
+/**
+ * KV denylist entry that lives exactly as long as the token could. Written after the response and
+ * read by nothing here: D1's family row (current and previous jti, revocation) decides every refresh,
+ * logout and verify, because KV is eventually consistent (up to 60 s) and its read would be a round
+ * trip before the one D1 needs anyway. The entry is the contract's record of spent tokens (§1.4) for
+ * whoever else reads the namespace; ARCHITECTURE.md, "Round-trip budget", says what it costs.
+ */
 function denylist(deps: Deps, claims: TokenClaims, reason: "rotated" | "logout"): Promise<void> {
   const ttl = Math.max(60, claims.exp - Math.floor(deps.now() / 1000) + deps.config.jwtLeeway);
   return deps.kv.put(denylistKey(claims.jti), reason, { expirationTtl: ttl });
@@ -189,18 +196,6 @@ async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
   if (await revokeFamily(deps, claims.fam, "reuse")) {
     recordEvent(deps, Number(claims.user_id), "refresh_reuse_detected", { family: claims.fam });
   }
-}
-
-/**
- * Signature, then the KV denylist: null for a bad or logged-out token. A token KV lists as rotated is
- * not reuse yet: within REFRESH_REUSE_INTERVAL it may be the family's previous one, which D1 decides.
- */
-async function checkRefreshToken(deps: Deps, token: string): Promise<{ claims: TokenClaims; rotated: boolean } | null> {
-  const claims = await decodeToken(deps, token, "refresh");
-  if (!claims) return null;
-  const listed = await deps.kv.get(denylistKey(claims.jti));
-  if (listed !== null && listed !== "rotated") return null;
-  return { claims, rotated: listed === "rotated" };
 }
 
 /**
@@ -237,7 +232,7 @@ function isPreviousWithinInterval(deps: Deps, family: TokenFamily, claims: Token
 type FamilyVerdict = { ok: true; family: TokenFamily } | { ok: false; reason: RefreshFailure };
 
 /**
- * The slow path, after a check-and-set on the family failed or KV said "rotated": is the presented
+ * The slow path, after a check-and-set on the family failed: is the presented
  * token still good (the current one, or the previous one within the reuse interval), and if not, why.
  * Reuse of any other rotated token revokes the family here.
  */
@@ -296,28 +291,27 @@ export async function rotateRefreshToken(
   deps: Deps,
   token: string,
 ): Promise<{ ok: true; tokens: TokenPair; userId: number } | { ok: false; reason: RefreshFailure }> {
-  const checked = await checkRefreshToken(deps, token);
-  if (!checked) return { ok: false, reason: "invalid" };
-  const { claims } = checked;
+  const claims = await decodeToken(deps, token, "refresh");
+  if (!claims) return { ok: false, reason: "invalid" };
   const userId = Number(claims.user_id);
   const now = deps.now();
-  if (!checked.rotated) {
-    const nextJti = newTokenId();
-    const refreshExp = refreshExpiry(deps);
-    const sessionLifetime = deps.config.sessionLifetime;
-    const rows = await prepared(deps.db, rotateFamily).all({
-      nextJti,
-      now,
-      expiresAt: refreshExp * 1000,
-      ...presented(claims),
-      // Without SESSION_LIFETIME every family qualifies (created_at > -1).
-      createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
-    });
-    if (rows.length > 0) {
-      deps.defer(denylist(deps, claims, "rotated"));
-      const tokens = await signPair(deps, userId, claims.fam, nextJti, refreshExp, Math.floor(now / 1000));
-      return { ok: true, userId, tokens };
-    }
+  // The hot path is this one statement on the primary: a token that is not its family's current one
+  // fails it and is sorted out below (reuse interval, reuse, revoked, expired).
+  const nextJti = newTokenId();
+  const refreshExp = refreshExpiry(deps);
+  const sessionLifetime = deps.config.sessionLifetime;
+  const rows = await prepared(deps.db, rotateFamily).all({
+    nextJti,
+    now,
+    expiresAt: refreshExp * 1000,
+    ...presented(claims),
+    // Without SESSION_LIFETIME every family qualifies (created_at > -1).
+    createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
+  });
+  if (rows.length > 0) {
+    deps.defer(denylist(deps, claims, "rotated"));
+    const tokens = await signPair(deps, userId, claims.fam, nextJti, refreshExp, Math.floor(now / 1000));
+    return { ok: true, userId, tokens };
   }
   const verdict = await inspectFamily(deps, claims);
   if (!verdict.ok) return verdict;
@@ -343,12 +337,11 @@ const revokeForLogout = (db: Database) =>
  * interval logs out too: it belongs to the same client as the current one.
  */
 export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUserId: number | null): Promise<boolean> {
-  const checked = await checkRefreshToken(deps, token);
-  if (!checked) return false;
-  const { claims } = checked;
+  const claims = await decodeToken(deps, token, "refresh");
+  if (!claims) return false;
   const userId = Number(claims.user_id);
   if (bearerUserId !== null && bearerUserId !== userId) return false;
-  const rows = checked.rotated ? [] : await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
+  const rows = await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
   if (rows.length === 0) {
     const verdict = await inspectFamily(deps, claims);
     if (!verdict.ok || verdict.family.currentJti === claims.jti) return false;
@@ -367,13 +360,23 @@ const familyState = (db: Database) =>
     .limit(1)
     .prepare();
 
-/** token/verify: any valid token; refresh tokens must be the family's current one, families alive. */
+/**
+ * token/verify: any valid token; refresh tokens must be the family's current one, families alive.
+ * Read-only, so a read replica answers; the primary is asked only when the replica lacks the family
+ * (a login moments ago) or names another current token (a rotation it has not seen yet). A token the
+ * replica still shows current or live may have been rotated or revoked as long as it lags: verify
+ * grants nothing, and refresh itself decides on the primary.
+ */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
   if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
-  if (claims.token_type === "refresh" && (await deps.kv.get(denylistKey(claims.jti)))) return false;
-  const family = await prepared(deps.db, familyState).get({ family: claims.fam });
+  const query = prepared(deps.db, familyState);
+  const values = { family: claims.fam };
+  let family = await onSession(query, deps.replica()).get(values);
+  if (!family || (claims.token_type === "refresh" && family.revokedAt === null && family.currentJti !== claims.jti)) {
+    family = await query.get(values);
+  }
   if (!family || family.userId !== Number(claims.user_id)) return false;
   if (family.revokedAt !== null) return false;
   return claims.token_type === "access" || family.currentJti === claims.jti;

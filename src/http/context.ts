@@ -2,6 +2,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { MiddlewareHandler } from "hono";
 import { type Bindings, getConfig } from "../config";
+import { replicaSession } from "../db/replica";
 import * as schema from "../db/schema";
 import type { User } from "../db/schema";
 import type { Database, Deps } from "../core/deps";
@@ -72,6 +73,7 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
         userAgent: (headers.get("user-agent") ?? "").slice(0, 512),
         country: (c.req.raw as { cf?: { country?: string } }).cf?.country ?? headers.get("cf-ipcountry") ?? null,
       },
+      replica: replicaSession(c.env.DB),
     });
     await next();
   };
