@@ -93,9 +93,36 @@ async function verified(result: Promise<{ payload: JWTPayload }>): Promise<JWTPa
   }
 }
 
+/**
+ * Access tokens whose signature and claims checked out, per config (so per key set), by token string:
+ * a client sends the same access token with every request of its life, and the signature check of
+ * the same bytes under the same keys can only give the same answer. Expiry is checked on every use;
+ * revocation is not a property of the token and is never cached (the session check reads D1). Bounded:
+ * the oldest entries go first.
+ */
+const verifiedAccess = new WeakMap<Deps["config"], Map<string, TokenClaims>>();
+const VERIFIED_ACCESS_MAX = 512;
+
+function rememberedAccess(deps: Deps, token: string): TokenClaims | undefined {
+  const claims = verifiedAccess.get(deps.config)?.get(token);
+  // jose's rule: expired once exp <= now - leeway.
+  return claims && claims.exp > Math.floor(deps.now() / 1000) - deps.config.jwtLeeway ? claims : undefined;
+}
+
+function rememberAccess(deps: Deps, token: string, claims: TokenClaims): void {
+  let tokens = verifiedAccess.get(deps.config);
+  if (!tokens) verifiedAccess.set(deps.config, (tokens = new Map()));
+  if (tokens.size >= VERIFIED_ACCESS_MAX) tokens.delete(tokens.keys().next().value!);
+  tokens.set(token, claims);
+}
+
 /** Signature, algorithm (pinned), exp and claim shapes; null for anything else. No revocation check. */
 export async function decodeToken(deps: Deps, token: string, expected?: TokenType): Promise<TokenClaims | null> {
   if (typeof token !== "string" || token.length > 4096 || token.split(".").length !== 3) return null;
+  if (expected !== "refresh") {
+    const known = rememberedAccess(deps, token);
+    if (known) return known;
+  }
   const claims = (await verifySignature(deps, token)) as Partial<TokenClaims> | null;
   if (!claims) return null;
   if (claims.token_type !== "access" && claims.token_type !== "refresh") return null;
@@ -103,6 +130,7 @@ export async function decodeToken(deps: Deps, token: string, expected?: TokenTyp
   if (typeof claims.jti !== "string" || !HEX32.test(claims.jti)) return null;
   if (typeof claims.fam !== "string" || !HEX32.test(claims.fam)) return null;
   if (typeof claims.user_id !== "string" || !/^\d{1,15}$/.test(claims.user_id)) return null;
+  if (claims.token_type === "access") rememberAccess(deps, token, claims as TokenClaims);
   return claims as TokenClaims;
 }
 
