@@ -45,6 +45,13 @@ interface Lockout {
   expiresAt: number;
 }
 
+/**
+ * Data is deleted this long after its last window or lock is over: the alarm runs on the object's
+ * clock, the windows on the caller's, and a late delete costs a few bytes while an early one would
+ * hand out a fresh budget.
+ */
+const DELETE_GRACE_MS = 3_600_000;
+
 const LOCKOUT = "lockout";
 const EXPIRES = "expires";
 
@@ -153,7 +160,7 @@ export class ThrottleCounter extends DurableObject {
   #expireAfter(nowMs: number, atMs: number): void {
     const expires = this.ctx.storage.kv.get<{ at: number; realAt: number }>(EXPIRES);
     if (expires && expires.at >= atMs) return;
-    const realAt = Date.now() + Math.max(0, atMs - nowMs);
+    const realAt = Date.now() + Math.max(0, atMs - nowMs) + DELETE_GRACE_MS;
     this.ctx.storage.kv.put(EXPIRES, { at: atMs, realAt });
     if (!expires) void this.ctx.storage.setAlarm(realAt);
   }
