@@ -11,6 +11,10 @@ export interface Bindings {
   TOKENS_KV: KVNamespace;
   /** Workers static assets: the docs/ page's Swagger UI files. Optional: without it docs/ answers 404. */
   ASSETS?: Fetcher;
+  /** The exact throttle store (src/core/throttle-counter.ts); needed unless THROTTLE_ENABLED=false. */
+  THROTTLE?: DurableObjectNamespace<import("./core/throttle-counter").ThrottleCounter>;
+  /** The per-user scope's rate limiter (wrangler.toml [[ratelimits]]); needed unless the scope is off. */
+  USER_RATE_LIMITER?: RateLimit;
   [name: string]: unknown;
 }
 
@@ -135,6 +139,10 @@ export interface Config {
   notifyPasswordChange: boolean;
   throttleEnabled: boolean;
   throttleRates: Readonly<Record<ThrottleScope, ThrottleRate>>;
+  /** LOCKOUT_THRESHOLD: failed passwords per account within lockoutWindow that lock its password logins. Default 10; 0 = no lockout. */
+  lockoutThreshold: number;
+  /** LOCKOUT_WINDOW: seconds over which failed passwords are counted. Default 900. */
+  lockoutWindow: number;
   clientIpHeader: string;
   historyRetentionDays: number;
   corsAllowedOrigins: readonly string[];
@@ -240,6 +248,13 @@ function parseThrottleRates(env: Bindings): Record<ThrottleScope, ThrottleRate> 
   for (const scope of Object.keys(overrides)) {
     if (!(scope in DEFAULT_THROTTLE_RATES)) throw new ConfigError(`THROTTLE_RATES: unknown scope "${scope}"`);
   }
+  // The per-user scope is counted by the USER_RATE_LIMITER binding, whose numbers the Worker cannot
+  // read: a different rate here would be a limit that is not enforced.
+  if ("user" in overrides && overrides.user !== null && overrides.user !== DEFAULT_THROTTLE_RATES.user) {
+    throw new ConfigError(
+      `THROTTLE_RATES.user: only null (off) or "${DEFAULT_THROTTLE_RATES.user}"; the per-user limit is set by the USER_RATE_LIMITER binding in wrangler.toml`,
+    );
+  }
   return rates;
 }
 
@@ -271,6 +286,13 @@ export function parseConfig(env: Bindings): Config {
   if (!publicBaseUrl) throw new ConfigError("PUBLIC_BASE_URL: required (the API origin used in mailed links)");
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
   if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
+  const throttleRates = parseThrottleRates(env);
+  if (throttleEnabled && typeof (env.THROTTLE as DurableObjectNamespace | undefined)?.idFromName !== "function") {
+    throw new ConfigError("THROTTLE: Durable Object binding is missing (wrangler.toml [[durable_objects.bindings]]), needed unless THROTTLE_ENABLED=false");
+  }
+  if (throttleEnabled && throttleRates.user && typeof (env.USER_RATE_LIMITER as RateLimit | undefined)?.limit !== "function") {
+    throw new ConfigError('USER_RATE_LIMITER: rate-limiting binding is missing (wrangler.toml [[ratelimits]]), needed unless THROTTLE_RATES.user is null');
+  }
 
   const passwordResetCookie = {
     httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
@@ -367,7 +389,9 @@ export function parseConfig(env: Bindings): Config {
     mailReplyTo: option<string | null>(env, "MAIL_REPLY_TO", text, null),
     notifyPasswordChange: option(env, "NOTIFY_PASSWORD_CHANGE", bool, true),
     throttleEnabled,
-    throttleRates: parseThrottleRates(env),
+    throttleRates,
+    lockoutThreshold: option(env, "LOCKOUT_THRESHOLD", int(0, 1000), 10),
+    lockoutWindow: option(env, "LOCKOUT_WINDOW", int(60, 86_400), 900),
     clientIpHeader: option(env, "CLIENT_IP_HEADER", text, "CF-Connecting-IP"),
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
     corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),

@@ -118,6 +118,15 @@ export async function call(method: string, path: string, options: CallOptions = 
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
+let ipCounter = 0;
+/** Where this run's client IPs start: throttle counters are stored per network, so runs must not share them. */
+const ipBase = crypto.getRandomValues(new Uint8Array(2));
+/** A client IPv4 address no other test of this run uses, so per-client counters never leak between tests. */
+export function freshIp(): string {
+  ipCounter++;
+  return `10.${ipBase[0]}.${(ipBase[1]! + (ipCounter >> 8)) % 256}.${ipCounter % 256}`;
+}
+
 let counter = 0;
 /** A unique, valid identity for one test. */
 export function newIdentity(prefix = "user") {

@@ -259,7 +259,8 @@ export class Ledger {
           if (typeof value !== "function" || property === "then") return value;
           return (...args: unknown[]) => {
             this.record(category, `${name}.${String(property)}`);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
+            // Reflect.apply: an RPC stub's members are RPC proxies, where `.apply` would be a remote method.
+            return Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
           };
         },
       });
@@ -267,7 +268,7 @@ export class Ledger {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver);
         if (property === "get" || property === "getByName") {
-          return (...args: unknown[]) => stub((value as (...a: unknown[]) => DurableObjectStub).apply(target, args));
+          return (...args: unknown[]) => stub(Reflect.apply(value as (...a: unknown[]) => DurableObjectStub, target, args));
         }
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },

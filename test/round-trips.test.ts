@@ -9,8 +9,10 @@ import { CATEGORIES, type Category, Ledger, type RequestCost, type Tally } from 
 import { formatBudgetRow, parseBudgetTable, type Budget } from "../bench/lib/budget.mjs";
 
 const ledger = new Ledger({
-  bindings: { DB: "d1", TOKENS_KV: "kv" },
-  throttle: { kvPrefix: "throttle:", sql: /\bthrottle/i },
+  bindings: { DB: "d1", TOKENS_KV: "kv", THROTTLE: "do" },
+  // The per-user quota (USER_RATE_LIMITER) is not counted: the rate-limiting binding answers from
+  // the Cloudflare location itself, no storage round trip.
+  throttle: { bindings: ["THROTTLE"] },
 });
 
 const budgets: Map<string, Budget> = parseBudgetTable(architecture);

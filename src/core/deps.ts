@@ -2,6 +2,7 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "../config";
 import type * as schema from "../db/schema";
+import type { ThrottleCounter } from "./throttle-counter";
 
 export type Database = DrizzleD1Database<typeof schema>;
 
@@ -26,4 +27,8 @@ export interface Deps {
    * use; `db` is the primary. ARCHITECTURE.md, "Consistency", lists what may read here.
    */
   replica: () => D1DatabaseSession;
+  /** The exact throttle store (one Durable Object per key); null when the binding is absent. */
+  throttle: DurableObjectNamespace<ThrottleCounter> | null;
+  /** Cloudflare's rate-limiting binding for the per-user scope; null when absent. */
+  userRateLimiter: RateLimit | null;
 }

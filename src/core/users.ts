@@ -15,6 +15,13 @@ const USERNAME_INVALID = "Enter a valid username. This value may contain only le
 const USERNAME_BLACKLISTED = "Username can not be used. Please use other username.";
 export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 
+/**
+ * A typed username or e-mail address as lookups compare it: the one normalization, so the keys of
+ * throttles on identifiers that name no account match what a lookup would have matched.
+ */
+export function normalizeIdentifier(value: string): string {
+  return value.trim().toLowerCase();
+}
 
 /**
  * The account whose address is `email`, case-insensitively. Never matches a blank address (an

@@ -8,9 +8,9 @@ import type { Database, Deps } from "../core/deps";
 import { decodeToken, type TokenClaims } from "../core/tokens";
 import type { AppEnv, Authenticated } from "./context";
 import { enforceCsrf, isUnsafeMethod } from "./csrf";
-import { authErrors } from "./errors";
+import { authErrors, throttled } from "./errors";
 import { accessTokenCookie } from "./jwt-cookies";
-import { enforceThrottle } from "./throttle";
+import { hitUserQuota } from "../core/throttle";
 
 /** The raw bearer token; null when absent or another scheme (treated as absent, like simplejwt). */
 function bearerToken(header: string | undefined): string | null {
@@ -90,7 +90,8 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await guardCookieCredential(c, credential);
   const auth = await verifyAccessToken(deps, credential.token, !isUnsafeMethod(c.req.method));
   c.set("auth", auth);
-  await enforceThrottle(deps, "user", String(auth.user.id));
+  const quota = await hitUserQuota(deps, auth.user.id);
+  if (!quota.allowed) throw throttled(quota.retryAfterSeconds);
   await next();
 };
 

@@ -61,6 +61,8 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
       config,
       db: database(c.env.DB),
       kv: c.env.TOKENS_KV,
+      throttle: c.env.THROTTLE ?? null,
+      userRateLimiter: c.env.USER_RATE_LIMITER ?? null,
       now,
       defer: (work) =>
         waitUntil(

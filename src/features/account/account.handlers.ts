@@ -4,6 +4,7 @@ import { EVENT_TYPES, type EventType } from "../../core/events";
 import type { EndpointHandler } from "../../http/endpoint";
 import { detailError, fieldError } from "../../http/errors";
 import { enforceThrottle } from "../../http/throttle";
+import { accountKey, nameKey } from "../../core/throttle";
 import { eventShape, formatDateTime, userDetails } from "../../http/shapes";
 import { checkVerificationBaseUrl } from "../../core/links";
 import { updateUser as saveUser } from "./account.service";
@@ -93,9 +94,9 @@ export const emailChange: EndpointHandler<typeof routes.emailChange> = async (c)
   const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
   const user = c.var.auth.user;
   // A password check: it spends the account's password-guessing budget, as a login would.
-  await enforceThrottle(deps, "login_identifier", `user:${user.id}`);
+  await enforceThrottle(deps, "login_identifier", accountKey(user.id));
   // It mails two addresses: once the password is right, bounded like resend-email, per target address.
-  const beforeMail = () => enforceThrottle(deps, "resend_email", body.email.toLowerCase());
+  const beforeMail = () => enforceThrottle(deps, "resend_email", nameKey(body.email));
   await requestEmailChange(deps, user, body.email, body.password, baseUrl, beforeMail);
   return c.json({ detail: "Verification e-mail sent." }, 200);
 };

@@ -7,6 +7,7 @@ import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
+import { liftLockout } from "../../core/throttle";
 import { checkResetToken, decodeUid, encodeUid, makeResetToken, resetUrl } from "../../core/links";
 import { sendMail } from "../../core/mail";
 import { type PasswordNotice, passwordChangedMail, passwordResetMail } from "../../core/mail-templates";
@@ -98,6 +99,8 @@ export async function completePasswordReset(deps: Deps, user: User, input: NewPa
   await checkNewPassword(deps, user, input);
   if (claim && !(await claim())) return false;
   if (!(await storeNewPassword(deps, user, input.new_password1, "reset"))) return false;
+  // The mailbox proved the account: a lockout (perhaps an attacker's doing) ends with the reset.
+  await liftLockout(deps, user.id);
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
   recordEvent(deps, user.id, "password_reset");
   return true;
