@@ -1,7 +1,9 @@
-// Periodic jobs run by the cron trigger: mail retries and pruning of old history, dead sessions and MFA tickets.
+// Periodic jobs run by the cron trigger: mail retries, pruning of old history, dead sessions and MFA
+// tickets, and the identifier keys migration 0006 left pending.
 import { and, eq, isNotNull, lt, or } from "drizzle-orm";
 import { events, mailOutbox, mfaTickets, tokenFamilies } from "../db/schema";
 import type { Deps } from "./deps";
+import { fillPendingKeys, type KeyFillReport } from "./identifier-keys";
 import { retryOutbox } from "./mail";
 
 export interface MaintenanceReport {
@@ -10,6 +12,7 @@ export interface MaintenanceReport {
   eventsPruned: number;
   familiesPruned: number;
   mfaTicketsPruned: number;
+  identifierKeys: KeyFillReport;
 }
 
 export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">): Promise<MaintenanceReport> {
@@ -30,7 +33,9 @@ export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">):
     .returning({ id: tokenFamilies.id });
   // Expired login tickets are dead already (authenticate checks expires_at); this only reclaims the rows.
   const prunedTickets = await deps.db.delete(mfaTickets).where(lt(mfaTickets.expiresAt, now)).returning({ tokenHash: mfaTickets.tokenHash });
+  const identifierKeys = await fillPendingKeys(deps);
   return {
+    identifierKeys,
     mailSent,
     mailPruned: prunedMail.length,
     eventsPruned: prunedEvents.length,

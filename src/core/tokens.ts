@@ -359,22 +359,35 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
   return true;
 }
 
-const familyState = (db: Database) =>
+/** The token's user and, when it exists, its family: one query, LEFT JOIN as in http/auth.ts. */
+const verifyState = (db: Database) =>
   db
-    .select({ revokedAt: tokenFamilies.revokedAt, currentJti: tokenFamilies.currentJti, userId: tokenFamilies.userId })
-    .from(tokenFamilies)
-    .where(eq(tokenFamilies.id, sql.placeholder("family")))
+    .select({
+      isActive: users.isActive,
+      familyUserId: tokenFamilies.userId,
+      revokedAt: tokenFamilies.revokedAt,
+      currentJti: tokenFamilies.currentJti,
+    })
+    .from(users)
+    .leftJoin(tokenFamilies, eq(tokenFamilies.id, sql.placeholder("family")))
+    .where(eq(users.id, sql.placeholder("userId")))
     .limit(1)
     .prepare();
 
-/** token/verify: any valid token; refresh tokens must be the family's current one, families alive. */
+/**
+ * token/verify: any valid token of an active user (a deleted or deactivated user's token fails here
+ * as it does on protected endpoints); refresh tokens must be the family's current one, families alive.
+ */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
+  const [state, denylisted] = await Promise.all([
+    prepared(deps.db, verifyState).get({ family: claims.fam, userId: Number(claims.user_id) }),
+    claims.token_type === "refresh" ? deps.kv.get(denylistKey(claims.jti)) : null,
+  ]);
+  if (!state || !state.isActive || denylisted) return false;
   if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
-  if (claims.token_type === "refresh" && (await deps.kv.get(denylistKey(claims.jti)))) return false;
-  const family = await prepared(deps.db, familyState).get({ family: claims.fam });
-  if (!family || family.userId !== Number(claims.user_id)) return false;
-  if (family.revokedAt !== null) return false;
-  return claims.token_type === "access" || family.currentJti === claims.jti;
+  if (state.familyUserId === null || state.familyUserId !== Number(claims.user_id)) return false;
+  if (state.revokedAt !== null) return false;
+  return claims.token_type === "access" || state.currentJti === claims.jti;
 }

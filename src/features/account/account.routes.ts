@@ -3,13 +3,13 @@ import * as z from "zod/mini";
 import { EVENT_TYPES } from "../../core/events";
 import { declare } from "../../http/endpoint";
 import { detail, detailBody, fieldErrors, json, userDetailsBody } from "../../http/responses";
-import { charField, emailField, lazySchema } from "../../http/validation";
+import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
 
 const tags = ["account"];
 
 const nameField = () => z.optional(charField({ allowBlank: true, max: 150 }));
-const userPut = lazySchema(() => z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() }));
-const userPatch = lazySchema(() => z.object({ username: z.optional(charField({ max: 150 })), first_name: nameField(), last_name: nameField() }));
+const userPut = lazySchema(() => z.object({ username: usernameField(), first_name: nameField(), last_name: nameField() }));
+const userPatch = lazySchema(() => z.object({ username: z.optional(usernameField()), first_name: nameField(), last_name: nameField() }));
 
 export const getUser = declare({
   operationId: "getUser",
