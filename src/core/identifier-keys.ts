@@ -1,9 +1,8 @@
 // Fills the username/e-mail keys that migration 0006 could not compute in SQL (rows with non-ASCII
 // text hold `PENDING:<id>`). One SQL text for both runners: the cron (maintenance.ts) and
 // `npm run db:fill-keys` (scripts/fill-identifier-keys.ts, through wrangler).
-import { sql } from "drizzle-orm";
+// Pure (no Worker types), so the Node script can load it.
 import { sqlValue } from "../import/sql";
-import type { Deps } from "./deps";
 import { identifierKey } from "./username";
 
 /** Markers hold ASCII capitals, which identifierKey never yields: no typed identifier reaches them. */
@@ -68,17 +67,4 @@ export function keyFillOutcome(results: ReadonlyArray<ReadonlyArray<{ id: number
     else report.filled++;
   }
   return report;
-}
-
-/**
- * The cron's share: up to `limit` pending rows per run, in one D1 batch. 20 rows keep a run under
- * the free plan's 50 queries per invocation with the rest of the maintenance; the script fills any
- * number at once.
- */
-export async function fillPendingKeys(deps: Pick<Deps, "db">, limit = 20): Promise<KeyFillReport> {
-  const rows = await deps.db.all<PendingKeyRow>(sql.raw(pendingKeyRowsSql(limit)));
-  const statements = rows.flatMap(keyFillStatements);
-  if (statements.length === 0) return { filled: 0, collisions: [] };
-  const [first, ...rest] = statements.map((text) => deps.db.all<{ id: number; column_name: string; key: string }>(sql.raw(text)));
-  return keyFillOutcome(await deps.db.batch([first!, ...rest]));
 }
