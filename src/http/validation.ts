@@ -183,7 +183,11 @@ export function charField(options: CharOptions = {}) {
  * "ａｄｍｉｎ" is stored, compared and blacklisted as "admin" (Django's normalize_username).
  */
 export function usernameField(options: { allowBlank?: boolean } = {}) {
-  return charField({ max: 150, nfkc: true, ...options });
+  const field = charField({ max: 150, nfkc: true, ...options });
+  return documented(field, {
+    ...fieldDoc(field),
+    description: "Stored in NFKC form (ａｄｍｉｎ → admin); unique and matched by identifier key: Unicode case and width folded (Üser = üser)",
+  });
 }
 
 // Python's str.strip() set (DRF trims with it): unlike String.prototype.trim it keeps U+FEFF, which
@@ -207,6 +211,7 @@ export function emailField(options: { allowBlank?: boolean } = {}) {
     type: "string",
     format: "email",
     maxLength: 254,
+    description: "Django's EmailValidator, and no control, zero-width or bidi character; matched by identifier key (case and width folded)",
     ...(options.allowBlank ? {} : { minLength: 1 }),
   });
 }

@@ -88,7 +88,9 @@ export const tokenVerify = declare({
   throttle: "refresh",
   body: lazySchema(() => z.object({ token: charField({ trim: false }) })),
   summary: "Check a token",
-  description: "200 `{}` for a valid access token, or for a refresh token that is its session's current one.",
+  description:
+    "200 `{}` for a valid access token, or for a refresh token that is its session's current one, of an active user; " +
+    "401 for anything else, including the tokens of a deactivated or deleted user.",
   tags,
   responses: { 200: json("Valid", () => z.object({})), 401: TOKEN_INVALID },
 });
