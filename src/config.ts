@@ -1,6 +1,7 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
 import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
 import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
+import { identifierKey } from "./core/username";
 
 export { ConfigError };
 export type { JwtAlgorithm, PrivateJwk };
@@ -101,6 +102,7 @@ export interface Config {
   loginMethods: ReadonlyArray<"username" | "email">;
   usernameRequired: boolean;
   usernameMinLength: number;
+  /** ACCOUNT_USERNAME_BLACKLIST, each name as its identifierKey. */
   usernameBlacklist: ReadonlySet<string>;
   emailConfirmationExpireDays: number;
   logoutOnGet: boolean;
@@ -358,7 +360,8 @@ export function parseConfig(env: Bindings): Config {
     loginMethods,
     usernameRequired: option(env, "ACCOUNT_USERNAME_REQUIRED", bool, true),
     usernameMinLength: option(env, "ACCOUNT_USERNAME_MIN_LENGTH", int(1, 150), 1),
-    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", list(text), []).map((name) => name.toLowerCase())),
+    // Keyed like usernames, so a fullwidth or other-case spelling of a listed name is refused too.
+    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", list(text), []).map(identifierKey)),
     emailConfirmationExpireDays: option(env, "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", int(1, 365), 3),
     logoutOnGet: option(env, "ACCOUNT_LOGOUT_ON_GET", bool, false),
     registrationOpen: option(env, "REGISTRATION_OPEN", bool, true),

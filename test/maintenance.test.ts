@@ -136,7 +136,7 @@ describe("family pruning", () => {
 
   it("reports what it did", async () => {
     const report = await maintenance();
-    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "mailPruned", "mailSent", "mfaTicketsPruned"]);
+    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "identifierKeys", "mailPruned", "mailSent", "mfaTicketsPruned"]);
   });
 
   it("drops undeliverable mail after a week and keeps pending mail", async () => {

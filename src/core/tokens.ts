@@ -380,32 +380,41 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
   return true;
 }
 
-const familyState = (db: Database) =>
+/** The token's user and, when it exists, its family: one query, LEFT JOIN as in http/auth.ts. */
+const verifyState = (db: Database) =>
   db
-    .select({ revokedAt: tokenFamilies.revokedAt, currentJti: tokenFamilies.currentJti, userId: tokenFamilies.userId })
-    .from(tokenFamilies)
-    .where(eq(tokenFamilies.id, sql.placeholder("family")))
+    .select({
+      isActive: users.isActive,
+      familyUserId: tokenFamilies.userId,
+      revokedAt: tokenFamilies.revokedAt,
+      currentJti: tokenFamilies.currentJti,
+    })
+    .from(users)
+    .leftJoin(tokenFamilies, eq(tokenFamilies.id, sql.placeholder("family")))
+    .where(eq(users.id, sql.placeholder("userId")))
     .limit(1)
     .prepare();
 
 /**
- * token/verify: any valid token; refresh tokens must be the family's current one, families alive.
- * Read-only, so a read replica answers; the primary is asked only when the replica lacks the family
- * (a login moments ago) or names another current token (a rotation it has not seen yet). A token the
- * replica still shows current or live may have been rotated or revoked as long as it lags: verify
- * grants nothing, and refresh itself decides on the primary.
+ * token/verify: any valid token of an active user (a deleted or deactivated user's token fails here
+ * as it does on protected endpoints); refresh tokens must be the family's current one, families alive.
+ * Read-only, so a read replica answers; the primary is asked only when the replica lacks the user or
+ * family (a sign-up or login moments ago) or names another current token (a rotation it has not seen
+ * yet). A token the replica still shows current or live may have been rotated or revoked as long as
+ * it lags: verify grants nothing, and refresh itself decides on the primary.
  */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
-  if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
-  const query = prepared(deps.db, familyState);
-  const values = { family: claims.fam };
-  let family = await onSession(query, deps.replica()).get(values);
-  if (!family || (claims.token_type === "refresh" && family.revokedAt === null && family.currentJti !== claims.jti)) {
-    family = await query.get(values);
+  const query = prepared(deps.db, verifyState);
+  const values = { family: claims.fam, userId: Number(claims.user_id) };
+  let state = await onSession(query, deps.replica()).get(values);
+  if (!state || state.familyUserId === null || (claims.token_type === "refresh" && state.revokedAt === null && state.currentJti !== claims.jti)) {
+    state = await query.get(values);
   }
-  if (!family || family.userId !== Number(claims.user_id)) return false;
-  if (family.revokedAt !== null) return false;
-  return claims.token_type === "access" || family.currentJti === claims.jti;
+  if (!state || !state.isActive) return false;
+  if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
+  if (state.familyUserId === null || state.familyUserId !== Number(claims.user_id)) return false;
+  if (state.revokedAt !== null) return false;
+  return claims.token_type === "access" || state.currentJti === claims.jti;
 }

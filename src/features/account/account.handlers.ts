@@ -50,10 +50,24 @@ export const dashboard: EndpointHandler<typeof routes.dashboard> = async (c) => 
   );
 };
 
-/** DRF's _positive_int: bad or missing values fall back to the default, big ones to the cutoff. */
+/**
+ * DRF's _positive_int: bad or missing values fall back to the default, big ones to the cutoff (a
+ * string of any length of digits is just big: Number() gives at worst Infinity, never an error).
+ */
 function pageSizeParam(raw: string | undefined): number {
   if (!raw || !/^\d+$/.test(raw) || Number(raw) === 0) return DEFAULT_PAGE_SIZE;
   return Math.min(Number(raw), MAX_PAGE_SIZE);
+}
+
+/**
+ * The 1-based page, or DRF's 404 "Invalid page." for anything that is not a positive integer. A
+ * page whose offset is past 2^53 cannot exist (no user has that many events) and is refused here,
+ * before it reaches SQLite as a float OFFSET (once a 500).
+ */
+function pageParam(raw: string | undefined, pageSize: number): number {
+  const page = Number(raw ?? "1");
+  if (!/^\d+$/.test(raw ?? "1") || page < 1 || !Number.isSafeInteger((page - 1) * pageSize)) throw detailError(404, "Invalid page.");
+  return page;
 }
 
 function pageUrl(c: Context, page: number | null): string | null {
@@ -71,10 +85,8 @@ export const history: EndpointHandler<typeof routes.history> = async (c) => {
   if (type !== undefined && !(EVENT_TYPES as readonly string[]).includes(type)) {
     throw fieldError("event", `"${type}" is not a valid choice.`);
   }
-  const pageRaw = query.page ?? "1";
-  if (!/^\d+$/.test(pageRaw) || Number(pageRaw) < 1) throw detailError(404, "Invalid page.");
-  const page = Number(pageRaw);
   const pageSize = pageSizeParam(query.page_size);
+  const page = pageParam(query.page, pageSize);
   const result = await listHistory(c.var.deps, c.var.auth.user.id, page, pageSize, type as EventType | undefined);
   const pages = Math.max(1, Math.ceil(result.count / pageSize));
   if (page > pages) throw detailError(404, "Invalid page.");
