@@ -49,6 +49,7 @@ export type ThrottleScope =
   | "confirm"
   | "refresh"
   | "mfa"
+  | "social"
   | "user";
 
 /** A throttle rate: `limit` requests per `periodSeconds`, or null = unthrottled. */
@@ -142,6 +143,14 @@ export interface Config {
   mfaEncryptionKeys: readonly string[] | null;
   /** MFA_ISSUER: the issuer authenticator apps show. Default "edge-rest-auth". */
   mfaIssuer: string;
+  /** SOCIALACCOUNT_AUTO_SIGNUP: a first social login creates the user (else 403). Default true. */
+  socialAutoSignup: boolean;
+  /**
+   * SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT: a first social login whose address belongs to a
+   * local account links to it, only when the provider vouches for the address and the account has it
+   * verified. Default false (refused: "User is already registered with this e-mail address.").
+   */
+  socialEmailAuthenticationAutoConnect: boolean;
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
   /**
@@ -163,6 +172,7 @@ const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   confirm: "20/min",
   refresh: "60/min",
   mfa: "10/min",
+  social: "10/min",
   user: "120/min",
 };
 
@@ -374,6 +384,8 @@ export function parseConfig(env: Bindings): Config {
     mfaEncryptionKeys: parseMfaKeys(env, production),
     // A colon separates issuer and account in the otpauth label, so it cannot be part of the issuer.
     mfaIssuer: option(env, "MFA_ISSUER", pattern(/^[^:]{1,64}$/, "must be 1 to 64 characters without a colon"), "edge-rest-auth"),
+    socialAutoSignup: option(env, "SOCIALACCOUNT_AUTO_SIGNUP", bool, true),
+    socialEmailAuthenticationAutoConnect: option(env, "SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT", bool, false),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
     // One line of text: it goes into mail subjects, where a line break would be a header injection.
