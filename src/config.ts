@@ -1,5 +1,7 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
 import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import { parseSocialProviders } from "./config-social";
+import type { SocialProviderConfig } from "./features/social/providers/types";
 import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
 
 export { ConfigError };
@@ -158,6 +160,11 @@ export interface Config {
    * "Continue" links of the built-in pages. Default null: the pages say to sign in from the app.
    */
   frontendUrl: string | null;
+  /**
+   * SOCIAL_PROVIDERS (contract §2.5, §3): the routed social providers by id ("x" also for an entry keyed
+   * "twitter"), built-in and generic OIDC. Default empty (no social endpoint).
+   */
+  socialProviders: ReadonlyMap<string, SocialProviderConfig>;
   /** PRODUCT_NAME: shown in the built-in pages' titles and headings and in mail subjects and signatures. Default "edge-rest-auth". */
   productName: string;
 }
@@ -389,6 +396,7 @@ export function parseConfig(env: Bindings): Config {
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
     // One line of text: it goes into mail subjects, where a line break would be a header injection.
+    socialProviders: parseSocialProviders(env, production),
     productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };
 }
