@@ -111,7 +111,7 @@ export class FakeOidc {
   readonly accessTokens = new Map<string, Person>();
   keys: SigningKey[];
 
-  constructor(world: FakeWorld, key: SigningKey, readonly issuer = OIDC_ISSUER, readonly clientId = OIDC_CLIENT) {
+  constructor(readonly world: FakeWorld, key: SigningKey, readonly issuer = OIDC_ISSUER, readonly clientId = OIDC_CLIENT) {
     this.keys = [key];
     const base = new URL(issuer);
     world.on((request) => {
