@@ -30,7 +30,10 @@ const FIELDS: Record<SocialProviderKind, readonly string[]> = {
 };
 
 /** Settings without which a kind cannot verify anything. */
-const REQUIRED_SECRET: ReadonlySet<SocialProviderKind> = new Set(["github", "facebook", "x"]);
+const REQUIRED_SECRET: ReadonlySet<SocialProviderKind> = new Set(["github", "facebook"]);
+
+/** Kinds whose tokens are checked against one app (token API, debug_token, OAuth 1.0a consumer). */
+const SINGLE_CLIENT: ReadonlySet<SocialProviderKind> = new Set(["github", "facebook", "x"]);
 
 type Raw = Record<string, unknown>;
 
@@ -113,16 +116,20 @@ function parseEntry(key: string, entry: Raw, production: boolean): SocialProvide
   }
   if (entry.trust_email !== undefined && typeof entry.trust_email !== "boolean") fail(key, "trust_email", "must be true or false");
   const tenant = kind === "microsoft" ? (str(key, entry, "tenant", false) ?? "common") : null;
-  if (tenant !== null && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/.test(tenant)) {
-    fail(key, "tenant", "must be a tenant id or domain, or common / organizations / consumers");
+  // A tenant's domain name would need its discovery document to learn the tenant id tokens carry.
+  if (tenant !== null && !/^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(tenant)) {
+    fail(key, "tenant", "must be common, organizations, consumers or a tenant id (a GUID)");
   }
+  const ids = clientIds(key, entry);
+  // One app, one secret: several ids only make sense as id_token audiences.
+  if (ids.length > 1 && SINGLE_CLIENT.has(kind)) fail(key, "client_id", `${key} takes one client_id (its app's), not a list`);
   const oauth2ClientId = kind === "x" ? str(key, entry, "oauth2_client_id", false) : null;
   const oauth2Secret = kind === "x" ? str(key, entry, "oauth2_secret", false) : null;
   if (oauth2Secret && !oauth2ClientId) fail(key, "oauth2_secret", "needs oauth2_client_id");
   return {
     id: kind === "x" ? "x" : key,
     kind,
-    clientIds: clientIds(key, entry),
+    clientIds: ids,
     secret: str(key, entry, "secret", REQUIRED_SECRET.has(kind)),
     callbackUrl: callbackUrl(key, entry),
     trustEmail: entry.trust_email === true,

@@ -1,6 +1,14 @@
 // The social verification layer's public entry: which credentials a provider takes, and who they prove.
 import type { Deps } from "../../../core/deps";
-import type { SocialCredentials, SocialIdentity, SocialProviderConfig, VerifyOptions } from "./types";
+import { verifyApple } from "./apple";
+import { verifyFacebook } from "./facebook";
+import { verifyGenericOidc } from "./generic-oidc";
+import { verifyGithub } from "./github";
+import { verifyGoogle } from "./google";
+import { verifyMicrosoft } from "./microsoft";
+import { verifyX } from "./x";
+import { DEFAULT_TIMEOUT_MS, type ProviderContext } from "./http";
+import type { SocialCredentials, SocialIdentity, SocialProviderConfig, SocialProviderKind, VerifyOptions } from "./types";
 import { SocialLoginError } from "./types";
 
 export type {
@@ -36,10 +44,21 @@ export async function verifySocialCredential(
   options: VerifyOptions = {},
 ): Promise<SocialIdentity> {
   if (!acceptedCredentials(provider, c)) throw new SocialLoginError("missing_input", "Incorrect input. access_token or code is required.");
-  void deps;
-  void options;
-  throw new SocialLoginError("upstream", `provider kind ${provider.kind} is not wired yet`);
+  const ctx: ProviderContext = { deps, provider, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, jwksFetched: new Set() };
+  // Empty strings count as absent, as in acceptedCredentials.
+  const given: SocialCredentials = Object.fromEntries(Object.entries(c).filter(([, value]) => typeof value === "string" && value !== ""));
+  return VERIFIERS[provider.kind](ctx, given);
 }
+
+const VERIFIERS: Record<SocialProviderKind, (ctx: ProviderContext, c: SocialCredentials) => Promise<SocialIdentity>> = {
+  google: verifyGoogle,
+  github: verifyGithub,
+  facebook: verifyFacebook,
+  apple: verifyApple,
+  microsoft: verifyMicrosoft,
+  x: verifyX,
+  oidc: verifyGenericOidc,
+};
 
 /** The configured provider a path word names ("twitter" is X), or null when it is not routed. */
 export function findSocialProvider(providers: ReadonlyMap<string, SocialProviderConfig>, word: string): SocialProviderConfig | null {
