@@ -32,7 +32,8 @@ type SigningKey = Awaited<ReturnType<typeof newSigningKey>>;
 
 export async function signIdToken(key: SigningKey, claims: Record<string, unknown>, lifetimeSeconds = 600): Promise<string> {
   const now = Math.floor(clock.now() / 1000);
-  return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).setIssuedAt(now).setExpirationTime(now + lifetimeSeconds).sign(key.privateKey);
+  // `iat`/`exp` given in `claims` win (expired tokens).
+  return new SignJWT({ iat: now, exp: now + lifetimeSeconds, ...claims }).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
 
 export interface SeenRequest {

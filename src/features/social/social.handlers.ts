@@ -24,10 +24,9 @@ function request(config: Config, key: string | undefined, body: Record<string, s
   return { provider, credentials };
 }
 
-/** The provider layer's failures as the contract's answers; the provider's own words go to the log only. */
-function providerFailure(provider: SocialProviderConfig, error: unknown): unknown {
+/** The provider layer's failures as the contract's answers (that layer has logged the provider's reason). */
+function providerFailure(error: unknown): unknown {
   if (!(error instanceof SocialLoginError)) return error;
-  console.warn(`social login (${provider.id}): ${error.kind}: ${error.message}`, error.cause ?? "");
   if (error.kind === "upstream") return detailError(502, "Upstream provider error.");
   return fieldError("non_field_errors", error.message);
 }
@@ -40,7 +39,7 @@ export const socialLogin: EndpointHandler<typeof routes.socialLogin> = async (c)
     result = await login(deps, provider, credentials);
   } catch (error) {
     if (error instanceof SignupClosed) throw permissionDenied();
-    throw providerFailure(provider, error);
+    throw providerFailure(error);
   }
   if ("mfaTicket" in result) return c.json({ mfa_required: true as const, ephemeral_token: result.mfaTicket, methods: MFA_METHODS }, 200);
   setJwtCookies(c, deps.config, result.tokens, { newSession: true });
@@ -54,7 +53,7 @@ export const socialConnect: EndpointHandler<typeof routes.socialConnect> = async
   try {
     result = await connect(deps, provider, credentials, auth.user);
   } catch (error) {
-    throw providerFailure(provider, error);
+    throw providerFailure(error);
   }
   setJwtCookies(c, deps.config, result.tokens, { newSession: true });
   return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);
