@@ -43,7 +43,7 @@ export interface SeenRequest {
   body: string;
 }
 
-type Route = (request: SeenRequest) => Response | Promise<Response> | undefined;
+type Route = (request: SeenRequest) => Response | undefined | Promise<Response | undefined>;
 
 /**
  * The outside world of the social tests: every outbound request of the Worker (other than mail) is
