@@ -1,6 +1,7 @@
 // POST {provider}/ for each credential kind of the built-in providers and the generic OIDC one, over
 // fakes of the providers' real endpoints: what each sends to the provider, and the account it gets.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { clock } from "../../../test/helpers";
 import { CALLBACK, count, FakeOidc, FakeWorld, footprint, formOf, GITHUB_CLIENT, GOOGLE_CLIENT, newPerson, newSigningKey, type SeenRequest, signIdToken, socialLogin, userById } from "./social.fixtures";
 
 let key: Awaited<ReturnType<typeof newSigningKey>>;
@@ -204,6 +205,24 @@ describe("generic OpenID Connect", () => {
     const response = await socialLogin("keycloak", { access_token: idp.issueAccessToken(person) });
     expect(response.status, response.text).toBe(200);
     expect(response.body.user.email).toBe(person.email);
+  });
+
+  it("key rotation: an unknown kid refetches the key set once its 30 s cooldown is over", async () => {
+    // Past the cached set's max-age: the next login fetches it afresh.
+    clock.advance(3601);
+    expect((await socialLogin("keycloak", { id_token: await idp.idToken(newPerson()) })).status).toBe(200);
+    const jwksFetches = () => world.seen.filter((request) => request.url.pathname.endsWith("/certs")).length;
+    expect(jwksFetches()).toBe(1);
+    const rotated = await newSigningKey("providers-key-2");
+    idp.keys = [...idp.keys, rotated];
+    const person = newPerson();
+    const early = await socialLogin("keycloak", { id_token: await idp.idToken(person, {}, rotated) });
+    expect(early.body).toEqual(INCORRECT);
+    expect(jwksFetches()).toBe(1);
+    clock.advance(31);
+    const later = await socialLogin("keycloak", { id_token: await idp.idToken(person, {}, rotated) });
+    expect(later.status, later.text).toBe(200);
+    expect(jwksFetches()).toBe(2);
   });
 
   it("id_token with a nonce: the nonce sent must be the token's", async () => {
