@@ -51,6 +51,16 @@ describe("JWKS cache", () => {
     expect(web.to(GOOGLE.jwksUri)).toHaveLength(2);
   });
 
+  it("treats an unreadable KV as a miss: the login still works from a fresh fetch", async () => {
+    await setUp();
+    const { deps, provider } = providerDeps(settings);
+    const broken = { ...deps, kv: { ...deps.kv, get: () => Promise.reject(new Error("KV GET failed: 503")), put: () => Promise.resolve() } as unknown as KVNamespace };
+    const log = captureWarnings();
+    expect((await verifySocialCredential(broken, provider("google"), { id_token: await signToken(key, claims()) })).uid).toBe("42");
+    expect(log.lines).toEqual(["social google: jwks cache unreadable (Error), fetching"]);
+    expect(web.to(GOOGLE.jwksUri)).toHaveLength(1);
+  });
+
   it("bounds the lifetime: at least a minute, at most a day, an hour without max-age", () => {
     expect(keySetTtl("max-age=5")).toBe(60);
     expect(keySetTtl("public, max-age=21600")).toBe(21600);
