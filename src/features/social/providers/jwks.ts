@@ -1,26 +1,19 @@
 // Provider key sets (JWKS) cached in KV for their Cache-Control max-age; an unknown kid refetches once, with a cooldown.
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { type Cached, MIN_KV_TTL_SECONDS, readCached, writeCached } from "./cache";
 import { callProvider, fail, type ProviderContext } from "./http";
 
 /** Bounds on a key set's cache lifetime: KV keeps nothing under 60 s, and a day is plenty for keys that rotate. */
-const MIN_TTL_SECONDS = 60;
+const MIN_TTL_SECONDS = MIN_KV_TTL_SECONDS;
 const MAX_TTL_SECONDS = 86_400;
 /** Without a max-age (or with no-cache/no-store) the set is kept this long. */
 const DEFAULT_TTL_SECONDS = 3600;
 /** Least time between two fetches of one set when the reason is an unknown kid (contract §2.5: up to 30 s). */
 export const KID_REFETCH_COOLDOWN_SECONDS = 30;
 
-interface CachedKeySet {
-  keys: JSONWebKeySet["keys"];
-  /** Unix ms of the fetch. */
-  fetchedAt: number;
-  /** Unix ms after which the set is fetched again. */
-  expiresAt: number;
-}
+type KeySet = JSONWebKeySet["keys"];
 
-function cacheKey(uri: string): string {
-  return `social:jwks:${uri}`;
-}
+const isKeySet = (value: unknown): value is KeySet => Array.isArray(value);
 
 /** Seconds to keep a set: its Cache-Control max-age, bounded. */
 export function keySetTtl(cacheControl: string | null): number {
@@ -29,29 +22,12 @@ export function keySetTtl(cacheControl: string | null): number {
   return Math.min(MAX_TTL_SECONDS, Math.max(MIN_TTL_SECONDS, seconds));
 }
 
-async function fetchKeySet(ctx: ProviderContext, uri: string): Promise<CachedKeySet> {
+async function fetchKeySet(ctx: ProviderContext, uri: string): Promise<Cached<KeySet>> {
   ctx.jwksFetched.add(uri);
   const answer = await callProvider(ctx, uri, { headers: { accept: "application/json" } }, { what: "JWKS", rejectedAs: "upstream" });
   const body = answer.body as { keys?: unknown } | null;
-  if (!body || !Array.isArray(body.keys)) fail(ctx, "upstream", "JWKS answered without a keys array");
-  const now = ctx.deps.now();
-  const ttl = keySetTtl(answer.headers.get("cache-control"));
-  const record: CachedKeySet = { keys: body.keys as JSONWebKeySet["keys"], fetchedAt: now, expiresAt: now + ttl * 1000 };
-  // The record carries its own expiry (checked against the request's clock); KV's TTL only reclaims the space.
-  ctx.deps.defer(ctx.deps.kv.put(cacheKey(uri), JSON.stringify(record), { expirationTtl: Math.max(MIN_TTL_SECONDS, ttl) }));
-  return record;
-}
-
-async function cachedKeySet(ctx: ProviderContext, uri: string): Promise<CachedKeySet | null> {
-  const raw = await ctx.deps.kv.get(cacheKey(uri));
-  if (!raw) return null;
-  try {
-    const record = JSON.parse(raw) as CachedKeySet;
-    if (!Array.isArray(record.keys) || typeof record.expiresAt !== "number" || typeof record.fetchedAt !== "number") return null;
-    return record.expiresAt > ctx.deps.now() ? record : null;
-  } catch {
-    return null;
-  }
+  if (!body || !isKeySet(body.keys)) fail(ctx, "upstream", "JWKS answered without a keys array");
+  return writeCached(ctx, "jwks", uri, body.keys, keySetTtl(answer.headers.get("cache-control")));
 }
 
 /** Whether a jose failure means "no key in this set fits the token" (the case a refetch may cure). */
@@ -65,14 +41,14 @@ function isNoMatchingKey(error: unknown): boolean {
  * the last fetch is under KID_REFETCH_COOLDOWN_SECONDS old (a stream of made-up kids costs one fetch).
  */
 export async function withKeySet<T>(ctx: ProviderContext, uri: string, use: (keys: JWTVerifyGetKey) => Promise<T>): Promise<T> {
-  let set = (await cachedKeySet(ctx, uri)) ?? (await fetchKeySet(ctx, uri));
+  let set = (await readCached(ctx, "jwks", uri, isKeySet)) ?? (await fetchKeySet(ctx, uri));
   try {
-    return await use(createLocalJWKSet({ keys: set.keys }));
+    return await use(createLocalJWKSet({ keys: set.value }));
   } catch (error) {
     if (!isNoMatchingKey(error)) throw error;
     const coolingDown = ctx.deps.now() - set.fetchedAt < KID_REFETCH_COOLDOWN_SECONDS * 1000;
     if (ctx.jwksFetched.has(uri) || coolingDown) throw error;
     set = await fetchKeySet(ctx, uri);
-    return use(createLocalJWKSet({ keys: set.keys }));
+    return use(createLocalJWKSet({ keys: set.value }));
   }
 }

@@ -1,5 +1,6 @@
 // OpenID Connect pieces shared by google, apple, microsoft and generic providers: id_token checks, discovery, claims -> identity.
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
+import { readCached, writeCached } from "./cache";
 import { callProvider, fail, objectBody, type ProviderContext, stringField } from "./http";
 import { withKeySet } from "./jwks";
 import type { SocialIdentity } from "./types";
@@ -95,6 +96,9 @@ export interface DiscoveredProvider {
   token_endpoint_auth_methods_supported?: string[];
 }
 
+const isDiscovered = (value: unknown): value is DiscoveredProvider =>
+  !!value && typeof (value as DiscoveredProvider).issuer === "string" && typeof (value as DiscoveredProvider).jwks_uri === "string";
+
 const withoutSlash = (url: string) => url.replace(/\/+$/, "");
 
 function endpoint(ctx: ProviderContext, document: Record<string, unknown>, name: string, required: boolean): string | undefined {
@@ -116,16 +120,8 @@ function endpoint(ctx: ProviderContext, document: Record<string, unknown>, name:
 
 /** `{server_url}/.well-known/openid-configuration`, cached in KV for an hour; its issuer must be server_url. */
 export async function discover(ctx: ProviderContext, serverUrl: string): Promise<DiscoveredProvider> {
-  const key = `social:oidc:${serverUrl}`;
-  const cached = await ctx.deps.kv.get(key);
-  if (cached) {
-    try {
-      const record = JSON.parse(cached) as { document: DiscoveredProvider; expiresAt: number };
-      if (record.expiresAt > ctx.deps.now() && typeof record.document?.jwks_uri === "string") return record.document;
-    } catch {
-      // refetched below
-    }
-  }
+  const cached = await readCached(ctx, "oidc", serverUrl, isDiscovered);
+  if (cached) return cached.value;
   const answer = await callProvider(ctx, `${withoutSlash(serverUrl)}/.well-known/openid-configuration`, { headers: { accept: "application/json" } }, { what: "discovery", rejectedAs: "upstream" });
   const body = objectBody(ctx, answer, "discovery");
   const issuer = stringField(body, "issuer");
@@ -139,7 +135,5 @@ export async function discover(ctx: ProviderContext, serverUrl: string): Promise
     userinfo_endpoint: endpoint(ctx, body, "userinfo_endpoint", false),
     token_endpoint_auth_methods_supported: Array.isArray(methods) ? methods.filter((m): m is string => typeof m === "string") : undefined,
   };
-  const record = { document, expiresAt: ctx.deps.now() + DISCOVERY_TTL_SECONDS * 1000 };
-  ctx.deps.defer(ctx.deps.kv.put(key, JSON.stringify(record), { expirationTtl: DISCOVERY_TTL_SECONDS }));
-  return document;
+  return writeCached(ctx, "oidc", serverUrl, document, DISCOVERY_TTL_SECONDS).value;
 }
