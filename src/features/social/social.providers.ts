@@ -1,17 +1,15 @@
 // Which providers are routed: the configured ones, `twitter` as an alias of `x` (contract §2.5).
 import type { Config } from "../../config";
-import type { SocialProviderConfig } from "./providers";
+import { findSocialProvider, type SocialProviderConfig } from "./providers";
 
-const ALIASES: Readonly<Record<string, string>> = { twitter: "x" };
-
-/** Every path word that names a configured provider, aliases included. */
+/** Every path word that names a configured provider, `twitter` included when `x` is configured. */
 export function providerKeys(config: Config): string[] {
   const keys = [...config.socialProviders.keys()];
-  for (const [alias, target] of Object.entries(ALIASES)) if (config.socialProviders.has(target) && !keys.includes(alias)) keys.push(alias);
+  if (config.socialProviders.has("x")) keys.push("twitter");
   return keys.sort();
 }
 
 /** The provider a path word names, or undefined. */
-export function providerFor(config: Config, key: string): SocialProviderConfig | undefined {
-  return config.socialProviders.get(ALIASES[key] ?? key);
+export function providerFor(config: Config, word: string): SocialProviderConfig | undefined {
+  return findSocialProvider(config.socialProviders, word) ?? undefined;
 }

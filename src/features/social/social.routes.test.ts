@@ -30,6 +30,14 @@ describe("routing", () => {
     expect(world.seen).toEqual([]);
   });
 
+  it("under the seeds' prefix: /dj-rest-auth/twitter/ and /dj-rest-auth/github/", async () => {
+    const vars = socialEnv({ AUTH_PREFIX: "/dj-rest-auth/" });
+    for (const word of ["twitter", "github"]) {
+      expect((await call("POST", `/dj-rest-auth/${word}/`, { body: {}, env: vars })).body).toEqual(MISSING);
+    }
+    expect((await call("POST", "/auth/github/", { body: {}, env: vars })).status).toBe(404);
+  });
+
   it("both slash forms; other methods get 405 with Allow", async () => {
     expect((await call("POST", "/auth/github", { body: {}, env: SOCIAL_ENV })).status).toBe(400);
     const get = await call("GET", "/auth/github/", { env: SOCIAL_ENV });
