@@ -80,7 +80,8 @@ describe("acceptedCredentials (contract §2.5 table)", () => {
     expect(acceptedCredentials(provider("google"), { id_token: "i" })).toBe(true);
     expect(acceptedCredentials(provider("keycloak"), { id_token: "i", access_token: "t" })).toBe(true);
     expect(acceptedCredentials(provider("github"), { id_token: "i" })).toBe(false);
-    expect(acceptedCredentials(provider("github"), { access_token: "t", token_secret: "s" })).toBe(false);
+    expect(acceptedCredentials(provider("github"), { id_token: "i", access_token: "t" })).toBe(true);
+    expect(acceptedCredentials(provider("github"), { token_secret: "s" })).toBe(false);
     expect(acceptedCredentials(provider("x"), { access_token: "t", token_secret: "s" })).toBe(true);
     expect(acceptedCredentials(provider("x"), { token_secret: "s" })).toBe(false);
     expect(acceptedCredentials(provider("x"), { code: "c" })).toBe(false);

@@ -1,11 +1,12 @@
 // id_token checks shared by every OIDC provider (through Google): the JWKS cache, key rotation, the kid cooldown,
 // algorithms, signatures and time claims.
+import { env } from "cloudflare:test";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { GOOGLE } from "./google";
 import { verifySocialCredential } from "./index";
 import { KID_REFETCH_COOLDOWN_SECONDS, keySetTtl } from "./jwks";
-import { captureWarnings, clearSocialCache, clock, FakeWeb, jwksRoute, makeKey, providerDeps, signToken, socialError, type TestKey } from "./providers.fixtures";
+import { captureWarnings, clearSocialCache, clock, FakeWeb, json, jwksRoute, makeKey, providerDeps, signToken, socialError, type TestKey } from "./providers.fixtures";
 
 const CLIENT = "web-client.apps.googleusercontent.com";
 const settings = { google: { client_id: CLIENT } };
@@ -106,6 +107,33 @@ describe("key rotation", () => {
     }
     expect(web.to(GOOGLE.jwksUri)).toHaveLength(2);
     expect(log.lines[0]).toContain("ERR_JWKS_NO_MATCHING_KEY");
+  });
+
+  it("answers upstream for a key set that is not an array of keys", async () => {
+    keys = { current: [] };
+    web = new FakeWeb();
+    web.on("GET", GOOGLE.jwksUri, () => json({ keys: [1, "two"] }));
+    web.install();
+    const log = captureWarnings();
+    expect((await socialError(verify(await signToken(key, claims())))).kind).toBe("upstream");
+    expect(log.lines).toEqual(["social google: JWKS answered without an array of keys -> upstream"]);
+  });
+
+  it("keys a cached document by a digest when its URL is too long for a KV key", async () => {
+    const long = `https://id.example.test/${"realm/".repeat(90)}`;
+    const document = { issuer: long, jwks_uri: `${long}certs` };
+    web = new FakeWeb();
+    web.on("GET", `${long}.well-known/openid-configuration`, () => json(document));
+    web.on("GET", `${long}certs`, jwksRoute({ current: [key] }));
+    web.install();
+    const { deps, provider, settle } = providerDeps({ longidp: { type: "oidc", server_url: long, client_id: "c" } });
+    const token = await signToken(key, { iss: long, aud: "c", sub: "7" });
+    expect((await verifySocialCredential(deps, provider("longidp"), { id_token: token })).uid).toBe("7");
+    await settle();
+    const { keys: stored } = await env.TOKENS_KV.list({ prefix: "social:" });
+    expect(stored.map((k) => k.name).sort()).toEqual([expect.stringMatching(/^social:jwks:sha256:[\w-]{43}$/), expect.stringMatching(/^social:oidc:sha256:[\w-]{43}$/)]);
+    expect((await verifySocialCredential(deps, provider("longidp"), { id_token: token })).uid).toBe("7");
+    expect(web.requests).toHaveLength(2);
   });
 
   it("answers upstream when the key set cannot be fetched", async () => {

@@ -13,7 +13,9 @@ export const KID_REFETCH_COOLDOWN_SECONDS = 30;
 
 type KeySet = JSONWebKeySet["keys"];
 
-const isKeySet = (value: unknown): value is KeySet => Array.isArray(value);
+/** An array of JWK objects (each with a kty): jose would refuse anything else, and that is the provider's fault, not the token's. */
+const isKeySet = (value: unknown): value is KeySet =>
+  Array.isArray(value) && value.every((key) => !!key && typeof key === "object" && typeof (key as { kty?: unknown }).kty === "string");
 
 /** Seconds to keep a set: its Cache-Control max-age, bounded. */
 export function keySetTtl(cacheControl: string | null): number {
@@ -26,7 +28,7 @@ async function fetchKeySet(ctx: ProviderContext, uri: string): Promise<Cached<Ke
   ctx.jwksFetched.add(uri);
   const answer = await callProvider(ctx, uri, { headers: { accept: "application/json" } }, { what: "JWKS", rejectedAs: "upstream" });
   const body = answer.body as { keys?: unknown } | null;
-  if (!body || !isKeySet(body.keys)) fail(ctx, "upstream", "JWKS answered without a keys array");
+  if (!body || !isKeySet(body.keys)) fail(ctx, "upstream", "JWKS answered without an array of keys");
   return writeCached(ctx, "jwks", uri, body.keys, keySetTtl(answer.headers.get("cache-control")));
 }
 
