@@ -232,3 +232,67 @@ describe("generic OpenID Connect", () => {
     expect((await socialLogin("keycloak", { id_token: idToken, nonce: "n-0S6_WzA2Mj" })).status).toBe(200);
   });
 });
+
+describe("facebook, apple, microsoft", () => {
+  const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  const more = {
+    env: {
+      SOCIAL_PROVIDERS: JSON.stringify({
+        facebook: { client_id: "1234567890", secret: "fb-secret" },
+        apple: { client_id: ["com.example.web", "com.example.ios"] },
+        microsoft: { client_id: "6731de76-14a6-49ae-97bc-6eba6914391e", tenant: "common" },
+      }),
+    },
+  };
+
+  it("facebook access_token: debug_token with our app id, then /me; the address unvouched without trust_email", async () => {
+    const uid = String(Math.floor(Math.random() * 1e15));
+    const email = `fb${uid}@facebook.example.test`;
+    world.on((request) => {
+      if (request.url.host !== "graph.facebook.com") return undefined;
+      if (request.url.pathname.endsWith("/debug_token")) {
+        const token = request.url.searchParams.get("input_token");
+        const app = token === "EAAB-ours" ? "1234567890" : "999";
+        return Response.json({ data: { is_valid: true, app_id: app, type: "USER", user_id: uid } });
+      }
+      if (request.url.pathname.endsWith("/me")) return Response.json({ id: uid, name: "Mark Z", first_name: "Mark", last_name: "Z", email });
+      return undefined;
+    });
+    expect((await socialLogin("facebook", { access_token: "EAAB-theirs" }, more)).body).toEqual(INCORRECT);
+    expect((await socialLogin("facebook", { access_token: "EAAB-ours" }, more)).body).toEqual({ non_field_errors: ["E-mail is not verified."] });
+    const row = await count("social_accounts", "provider = 'facebook' and uid = ?", uid);
+    expect(row).toBe(1);
+  });
+
+  it("apple id_token (Sign in with Apple JS or iOS): Apple's keys, an audience among the client ids", async () => {
+    world.on((request) => (request.url.href === "https://appleid.apple.com/auth/keys" ? Response.json({ keys: [key.jwk] }) : undefined));
+    const person = newPerson();
+    const idToken = await signIdToken(key, { iss: "https://appleid.apple.com", aud: "com.example.ios", sub: person.sub, email: person.email, email_verified: "true" });
+    const response = await socialLogin("apple", { id_token: idToken }, more);
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.user.email).toBe(person.email);
+    // An access token alone proves nothing at Apple.
+    expect((await socialLogin("apple", { access_token: "a" }, more)).body).toEqual({ non_field_errors: ["Incorrect input. access_token or code is required."] });
+  });
+
+  it("microsoft id_token (MSAL): the token's tenant's issuer and keys, the account keyed by oid", async () => {
+    world.on((request) => (request.url.href.endsWith("/discovery/v2.0/keys") && request.url.host === "login.microsoftonline.com" ? Response.json({ keys: [key.jwk] }) : undefined));
+    const oid = crypto.randomUUID();
+    const person = newPerson();
+    const idToken = await signIdToken(key, {
+      iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      aud: "6731de76-14a6-49ae-97bc-6eba6914391e",
+      tid: TENANT,
+      oid,
+      sub: "pairwise-sub",
+      email: person.email,
+      name: "Satya N",
+      preferred_username: person.email,
+    });
+    const response = await socialLogin("microsoft", { id_token: idToken }, { env: { ...more.env, ACCOUNT_EMAIL_VERIFICATION: "optional" } });
+    expect(response.status, response.text).toBe(200);
+    expect(await count("social_accounts", "provider = 'microsoft' and uid = ?", oid)).toBe(1);
+    // Entra's email claim is not a verified address.
+    expect((await userById(response.body.user.pk))!.email_verified).toBe(0);
+  });
+});

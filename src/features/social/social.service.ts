@@ -1,7 +1,7 @@
 // Social login and connect (contract §2.5.1, §2.5.2): a verified provider identity becomes a session of
 // the user it is linked to, of a local account it may be linked to by e-mail, or of a new account.
 import type { BatchItem } from "drizzle-orm/batch";
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { makeUnusablePassword } from "../../crypto/pbkdf2";
 import { profiles, type SocialAccount, socialAccounts, type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
@@ -55,7 +55,7 @@ function addressOf(identity: SocialIdentity): string {
 
 const sameAddress = (a: string, b: string) => a !== "" && a.toLowerCase() === b.toLowerCase();
 
-function accountValues(deps: Deps, provider: SocialProviderConfig, identity: SocialIdentity, userId: number | ReturnType<typeof sql>) {
+function accountValues(deps: Deps, provider: SocialProviderConfig, identity: SocialIdentity, userId: number | SQL) {
   const now = deps.now();
   return { userId, provider: provider.id, uid: identity.uid, extraData: identity.extraData, dateJoined: now, lastLogin: now };
 }
