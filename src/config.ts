@@ -395,8 +395,8 @@ export function parseConfig(env: Bindings): Config {
     socialEmailAuthenticationAutoConnect: option(env, "SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT", bool, false),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
-    // One line of text: it goes into mail subjects, where a line break would be a header injection.
     socialProviders: parseSocialProviders(env, production),
+    // One line of text: it goes into mail subjects, where a line break would be a header injection.
     productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };
 }

@@ -17,7 +17,6 @@ async function fromIdToken(ctx: ProviderContext, discovered: DiscoveredProvider,
 /**
  * userinfo_endpoint with the access token. The standard offers no way to see which client a token was
  * issued to short of RFC 7662 introspection, which not every provider offers: prefer id_token or code.
- * When an id_token was verified too, userinfo must describe the same subject.
  */
 async function fromUserInfo(ctx: ProviderContext, discovered: DiscoveredProvider, accessToken: string): Promise<SocialIdentity> {
   if (!discovered.userinfo_endpoint) fail(ctx, "upstream", "discovery document has no userinfo_endpoint for an access token");
