@@ -1,5 +1,7 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
 import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import { parseSocialProviders } from "./config-social";
+import type { SocialProviderConfig } from "./features/social/providers/types";
 import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
 import { identifierKey } from "./core/username";
 
@@ -54,6 +56,7 @@ export type ThrottleScope =
   | "confirm"
   | "refresh"
   | "mfa"
+  | "social"
   | "user";
 
 /** A throttle rate: `limit` requests per `periodSeconds`, or null = unthrottled. */
@@ -152,6 +155,14 @@ export interface Config {
   mfaEncryptionKeys: readonly string[] | null;
   /** MFA_ISSUER: the issuer authenticator apps show. Default "edge-rest-auth". */
   mfaIssuer: string;
+  /** SOCIALACCOUNT_AUTO_SIGNUP: a first social login creates the user (else 403). Default true. */
+  socialAutoSignup: boolean;
+  /**
+   * SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT: a first social login whose address belongs to a
+   * local account links to it, only when the provider vouches for the address and the account has it
+   * verified. Default false (refused: "User is already registered with this e-mail address.").
+   */
+  socialEmailAuthenticationAutoConnect: boolean;
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
   /**
@@ -159,6 +170,11 @@ export interface Config {
    * "Continue" links of the built-in pages. Default null: the pages say to sign in from the app.
    */
   frontendUrl: string | null;
+  /**
+   * SOCIAL_PROVIDERS (contract §2.5, §3): the routed social providers by id ("x" also for an entry keyed
+   * "twitter"), built-in and generic OIDC. Default empty (no social endpoint).
+   */
+  socialProviders: ReadonlyMap<string, SocialProviderConfig>;
   /** PRODUCT_NAME: shown in the built-in pages' titles and headings and in mail subjects and signatures. Default "edge-rest-auth". */
   productName: string;
 }
@@ -173,6 +189,7 @@ const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   confirm: "20/min",
   refresh: "60/min",
   mfa: "10/min",
+  social: "10/min",
   user: "120/min",
 };
 
@@ -401,8 +418,11 @@ export function parseConfig(env: Bindings): Config {
     mfaEncryptionKeys: parseMfaKeys(env, production),
     // A colon separates issuer and account in the otpauth label, so it cannot be part of the issuer.
     mfaIssuer: option(env, "MFA_ISSUER", pattern(/^[^:]{1,64}$/, "must be 1 to 64 characters without a colon"), "edge-rest-auth"),
+    socialAutoSignup: option(env, "SOCIALACCOUNT_AUTO_SIGNUP", bool, true),
+    socialEmailAuthenticationAutoConnect: option(env, "SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT", bool, false),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
+    socialProviders: parseSocialProviders(env, production),
     // One line of text: it goes into mail subjects, where a line break would be a header injection.
     productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };

@@ -27,12 +27,22 @@ export const outbox: SentMail[] = [];
 /** Next responses the fake mail API gives (default 200). */
 export const mailApiResponses: Array<() => Response> = [];
 
+/**
+ * Answers the Worker's other outbound requests (the social providers' fakes); null (reset before
+ * each test) = any such request fails the test.
+ */
+export const outbound: { handler: ((request: Request) => Response | Promise<Response>) | null } = { handler: null };
+
 beforeEach(() => {
   outbox.length = 0;
   mailApiResponses.length = 0;
+  outbound.handler = null;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init);
-    if (request.url !== MAIL_API_URL) throw new Error(`unexpected outbound request to ${request.url}`);
+    if (request.url !== MAIL_API_URL) {
+      if (outbound.handler) return outbound.handler(request);
+      throw new Error(`unexpected outbound request to ${request.url}`);
+    }
     if (request.headers.get("authorization") !== `Bearer ${env.MAIL_API_KEY}`) return new Response("no key", { status: 401 });
     const next = mailApiResponses.shift();
     if (next) return next();

@@ -10,6 +10,7 @@ import { checkVerificationBaseUrl } from "../../core/links";
 import { updateUser as saveUser } from "./account.service";
 import type * as routes from "./account.routes";
 import { loadDashboard } from "./dashboard.service";
+import { socialAccountShape } from "../social/social.shapes";
 import { requestEmailChange } from "./email-change.service";
 import { listHistory } from "./history.service";
 import { getProfile as loadProfile, updateProfile } from "./profile.service";
@@ -44,6 +45,7 @@ export const dashboard: EndpointHandler<typeof routes.dashboard> = async (c) => 
       date_joined: formatDateTime(user.dateJoined),
       last_login: user.lastLogin === null ? null : formatDateTime(user.lastLogin),
       active_sessions: board.activeSessions,
+      social_accounts: board.socialAccounts.map(socialAccountShape),
       recent_events: board.recentEvents.map(eventShape),
     },
     200,

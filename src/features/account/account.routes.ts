@@ -4,6 +4,7 @@ import { EVENT_TYPES } from "../../core/events";
 import { declare } from "../../http/endpoint";
 import { detail, detailBody, fieldErrors, json, userDetailsBody } from "../../http/responses";
 import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
+import { socialAccountBody } from "../social/social.shapes";
 
 const tags = ["account"];
 
@@ -114,6 +115,7 @@ export const dashboard = declare({
         date_joined: z.string(),
         last_login: z.nullable(z.string()),
         active_sessions: z.number(),
+        social_accounts: z.array(socialAccountBody()),
         recent_events: z.array(eventBody()),
       }),
     ),
