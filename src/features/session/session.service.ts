@@ -1,9 +1,8 @@
 // Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new
 // family, or, for a user with TOTP, a ticket for the second factor (contract §2.7.6).
 import { eq } from "drizzle-orm";
-import { SUPPORTED_HASHERS, hasherOf } from "../../crypto/hashers";
-import { needsRehash, verifyPassword } from "../../crypto/passwords";
-import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
+import { hardenRuntime, makePassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../crypto/passwords";
+import { isUsablePassword } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
@@ -37,24 +36,29 @@ async function findLoginUser(deps: Deps, input: LoginInput): Promise<User | unde
   if (!name || (!byAddress && !methods.includes("username"))) {
     throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
   }
-  const found = byAddress ? await findUserByEmail(deps, name) : undefined;
-  return found ?? (methods.includes("username") ? findUserByUsername(deps, name) : undefined);
+  // Both lookups at once: a known address must not answer one D1 round trip sooner than an unknown one.
+  const [byEmail, byName] = await Promise.all([
+    byAddress ? findUserByEmail(deps, name) : undefined,
+    methods.includes("username") ? findUserByUsername(deps, name) : undefined,
+  ]);
+  return byEmail ?? byName;
 }
 
 /**
- * Password login: one password check for known and unknown users alike (a dummy PBKDF2 at our
- * work factor for unknown ones), then a new family. A hash imported from Django (another hasher,
- * or PBKDF2 at another count) is replaced by ours after it verifies, so its cost is paid once.
+ * Password login: one password check for known and unknown users alike (a dummy one at the current
+ * work factor and pepper for unknown ones; the failure event of a known one is written after the
+ * answer), then a new family. A hash imported from Django (another hasher, PBKDF2 at another count)
+ * or made under an older pepper is replaced by ours after it verifies, so its cost is paid once.
  */
 export async function login(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const { config } = deps;
   const user = await findLoginUser(deps, input);
   if (!user || !isUsablePassword(user.password)) {
-    await verifyAgainstDummy(input.password, config.pbkdf2Iterations);
+    await verifyAgainstDummy(input.password, config);
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
-  const valid = await verifyPassword(input.password, user.password);
-  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations, SUPPORTED_HASHERS.has(hasherOf(user.password)));
+  const valid = await verifyPassword(input.password, user.password, config.passwordPeppers);
+  if (!valid) await hardenRuntime(input.password, user.password, config);
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
@@ -63,9 +67,9 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     recordEvent(deps, user.id, "login_failed", { reason: "email_not_verified" });
     throw invalid("non_field_errors", EMAIL_NOT_VERIFIED);
   }
-  // Re-hash when the hasher or the configured work factor changed since this hash was made.
-  const rehash = needsRehash(user.password, config.pbkdf2Iterations);
-  const password = rehash ? await hashPassword(input.password, config.pbkdf2Iterations) : user.password;
+  // Re-hash when the hasher, the newest pepper or the configured work factor changed since this hash was made.
+  const rehash = needsRehash(user.password, config);
+  const password = rehash ? await makePassword(input.password, config) : user.password;
   // The flag came with the user row: a user without MFA costs no query more than before.
   if (user.mfaEnabled) {
     // No family, no last_login, no login event yet: the second factor decides.
