@@ -412,9 +412,9 @@ function refuseWeakSettings(config: Config, signingKey: string): void {
   if (signingKey.startsWith(DEV_SECRET_PREFIX) || signingKey.length < 32) {
     weak.push("JWT_SIGNING_KEY: production refuses a development or short (< 32 chars) secret");
   } else if (estimateEntropyBits(signingKey) < MIN_SIGNING_KEY_BITS) {
-    weak.push(`JWT_SIGNING_KEY: production refuses a low-entropy secret (repeated or sequential characters); use \`openssl rand -base64 32\``);
+    weak.push(`JWT_SIGNING_KEY: production refuses a low-entropy secret (repeated or sequential characters), make one with \`openssl rand -base64 32\``);
   }
-  if (!config.mailApiKey) weak.push("MAIL_API_KEY: production refuses the console mail transport; set the secret");
+  if (!config.mailApiKey) weak.push("MAIL_API_KEY: production refuses the console mail transport (set the secret)");
   if (!config.throttleEnabled) weak.push("THROTTLE_ENABLED: cannot be false in production");
   // Cookies without Secure travel in clear over http and can be planted by a network attacker.
   if (!config.jwtCookie.secure) weak.push("JWT_AUTH_SECURE: cannot be false in production");
