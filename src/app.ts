@@ -16,17 +16,21 @@ import { type Mount, registerEndpoints, type ServedApi } from "./http/endpoint";
  * The headers every response carries unless it set its own (the pages their nonce CSP, the docs files
  * their caching): nothing may frame anything (X-Frame-Options + CSP frame-ancestors), a JSON answer
  * opened as a document can load and run nothing (default-src 'none'), no MIME sniffing, no Referer
- * leaving with a link (a reset page's URL holds its token), and, in production, HSTS. hono's
- * secureHeaders adds its other defaults (COOP, CORP same-origin: a CORS fetch is not subject to it).
+ * leaving with a link (a reset page's URL holds its token), and, in production, HSTS and COOP. hono's
+ * secureHeaders adds its other defaults (CORP same-origin: a CORS fetch is not subject to it).
  */
 function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
+  // Production is https (config.ts refuses an http:// PUBLIC_BASE_URL there). Over http browsers ignore
+  // both of these, Chromium with a console error for COOP (and a page load its automation never sees
+  // finish), and a development machine must stay reachable over http.
+  const https = config.environment === "production";
   return secureHeaders({
     overwrite: false,
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
     xFrameOptions: "DENY",
     referrerPolicy: "no-referrer",
-    // Browsers ignore it over http, and a development machine must stay reachable over http.
-    strictTransportSecurity: config.environment === "production" ? "max-age=31536000; includeSubDomains" : false,
+    strictTransportSecurity: https ? "max-age=31536000; includeSubDomains" : false,
+    crossOriginOpenerPolicy: https ? "same-origin" : false,
   });
 }
 

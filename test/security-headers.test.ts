@@ -87,12 +87,15 @@ describe("security headers", () => {
     expectApiAnswer(link, "reset link redirect");
   });
 
-  it("HSTS in production only", async () => {
-    expect((await call("GET", "/auth/csrf/")).headers.get("strict-transport-security")).toBeNull();
+  it("HSTS and COOP in production only (https there; over http browsers ignore them)", async () => {
+    const development = await call("GET", "/auth/csrf/");
+    expect(development.headers.get("strict-transport-security")).toBeNull();
+    expect(development.headers.get("cross-origin-opener-policy")).toBeNull();
     const production = await call("GET", "/auth/csrf/", {
       env: { ENVIRONMENT: "production", THROTTLE_ENABLED: "true", JWT_SIGNING_KEY: "n8Q2xV7pLk4RzW1tYb6HcM0sJd9FgA3eUo5iKqTyNvE=" },
     });
     expect(production.status).toBe(200);
     expect(production.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    expect(production.headers.get("cross-origin-opener-policy")).toBe("same-origin");
   });
 });
