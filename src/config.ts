@@ -400,6 +400,8 @@ export function parseConfig(env: Bindings): Config {
   return config;
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
 /** Below this estimate (config-values.ts) JWT_SIGNING_KEY is refused in production: it signs tokens and every link credential. */
 const MIN_SIGNING_KEY_BITS = 128;
 
@@ -419,8 +421,10 @@ function refuseWeakSettings(config: Config, signingKey: string): void {
   // Cookies without Secure travel in clear over http and can be planted by a network attacker.
   if (!config.jwtCookie.secure) weak.push("JWT_AUTH_SECURE: cannot be false in production");
   if (!config.passwordResetCookie.secure) weak.push("PASSWORD_RESET_COOKIE_SECURE: cannot be false in production");
-  // Mailed reset and confirmation links would carry their credentials in clear.
-  if (new URL(config.publicBaseUrl).protocol !== "https:") weak.push("PUBLIC_BASE_URL: production needs an https:// URL");
+  // Mailed reset and confirmation links would carry their credentials in clear. A loopback address
+  // never leaves the machine (a production build tried locally, as the browser suite's deploy test does).
+  const publicUrl = new URL(config.publicBaseUrl);
+  if (publicUrl.protocol !== "https:" && !LOOPBACK.test(publicUrl.hostname)) weak.push("PUBLIC_BASE_URL: production needs an https:// URL");
   if (weak.length) throw new ConfigError(weak.join("; "));
 }
 

@@ -252,9 +252,14 @@ describe("ENVIRONMENT=production", () => {
     expect(configError(productionEnv({ JWT_AUTH_SECURE: "false" })).message).toBe("JWT_AUTH_SECURE: cannot be false in production");
     expect(configError(productionEnv({ PASSWORD_RESET_COOKIE_SECURE: "false" })).message).toBe("PASSWORD_RESET_COOKIE_SECURE: cannot be false in production");
     expect(configError(productionEnv({ PUBLIC_BASE_URL: "http://api.example.com" })).message).toBe("PUBLIC_BASE_URL: production needs an https:// URL");
-    for (const vars of [{ JWT_AUTH_SECURE: "false" }, { PASSWORD_RESET_COOKIE_SECURE: "false" }, { PUBLIC_BASE_URL: "http://127.0.0.1:8787" }]) {
+    for (const vars of [{ JWT_AUTH_SECURE: "false" }, { PASSWORD_RESET_COOKIE_SECURE: "false" }, { PUBLIC_BASE_URL: "http://api.example.com" }]) {
       expect(() => parseConfig(minimalEnv(vars))).not.toThrow();
     }
+    // A loopback address never leaves the machine: a production build tried locally.
+    for (const url of ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787"]) {
+      expect(parseConfig(productionEnv({ PUBLIC_BASE_URL: url })).publicBaseUrl, url).toBe(url);
+    }
+    expect(configError(productionEnv({ PUBLIC_BASE_URL: "http://127.0.0.1.example.com" })).message).toMatch(/^PUBLIC_BASE_URL/);
   });
 
   it("names every weak setting in one error", () => {
