@@ -97,8 +97,9 @@ export async function verifyAgainstDummy(password: string, settings: PasswordSet
  * After a failed check, makes it take at least as long as one at the current settings, so an account
  * cannot be told from an unknown one by timing. Django's PBKDF2PasswordHasher.harden_runtime for a
  * cheaper pbkdf2_sha256 hash, peppered or not (derive the missing iterations); a whole dummy check
- * where the stored string did no comparable work: a hasher we do not verify (md5, crypt, …), a cheaper
- * pbkdf2_sha1, a count over the verification cap, or a pepper that is no longer configured. Costlier
+ * where the stored string did no comparable work: a hasher we do not verify (md5, crypt, …), a malformed
+ * or cheaper pbkdf2_sha1, a malformed pbkdf2_sha256, a count over the verification cap, or a pepper that
+ * is no longer configured. Costlier
  * hashers already took longer; nothing is evened out there.
  */
 export async function hardenRuntime(password: string, encoded: string, settings: PasswordSettings): Promise<void> {
@@ -114,9 +115,11 @@ export async function hardenRuntime(password: string, encoded: string, settings:
     await spendPbkdf2(input, decoded.salt, iterations - decoded.iterations);
     return;
   }
+  const plainHasher = hasherOf(plain);
   const didNoWork =
     pepperMissing ||
-    !SUPPORTED_HASHERS.has(hasherOf(plain)) ||
+    !SUPPORTED_HASHERS.has(plainHasher) ||
+    (decoded === null && (plainHasher === "pbkdf2_sha256" || plainHasher === "pbkdf2_sha1")) ||
     (decoded !== null && decoded.iterations > PBKDF2_VERIFY_MAX_ITERATIONS) ||
     (decoded?.algorithm === "pbkdf2_sha1" && decoded.iterations < iterations);
   if (didNoWork) await verifyAgainstDummy(password, settings);

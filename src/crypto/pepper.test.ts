@@ -118,8 +118,11 @@ describe("hardenRuntime", () => {
       await hardenRuntime("wrong", "md5$seasalt$0123456789abcdef0123456789abcdef", peppered);
       await hardenRuntime("wrong", `pbkdf2_sha256$${PBKDF2_VERIFY_MAX_ITERATIONS + 1}$seasalt$AAAA`, peppered);
       await hardenRuntime("wrong", PYTHON_PEPPERED.replace("pepper7", "pepper3"), peppered);
+      // Malformed: nothing was derived for it.
+      await hardenRuntime("wrong", "pbkdf2_sha256_pepper7$1000$seasalt", peppered);
+      await hardenRuntime("wrong", "pbkdf2_sha256$01000$seasalt$AAAA", peppered);
     });
-    expect(iterations).toEqual([1000, 1000, 1000, 1000]);
-    expect(signs).toBe(4);
+    expect(iterations).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
+    expect(signs).toBe(6);
   });
 });
