@@ -1,6 +1,7 @@
-// Builds the Hono app: global headers, CORS, error mapping, and every route under AUTH_PREFIX.
+// Builds the Hono app: security and global headers, CORS, error mapping, and every route under AUTH_PREFIX.
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Bindings, ConfigError, type Config, getConfig } from "./config";
 import { InvalidInput } from "./core/errors";
@@ -11,10 +12,40 @@ import { allEndpoints } from "./features";
 import { openApiDocument } from "./features/docs/docs.routes";
 import { type Mount, registerEndpoints, type ServedApi } from "./http/endpoint";
 
+/**
+ * The headers every response carries unless it set its own (the pages their nonce CSP, the docs files
+ * their caching): nothing may frame anything (X-Frame-Options + CSP frame-ancestors), a JSON answer
+ * opened as a document can load and run nothing (default-src 'none'), no MIME sniffing, no Referer
+ * leaving with a link (a reset page's URL holds its token), and, in production, HSTS and COOP. hono's
+ * secureHeaders adds its other defaults (CORP same-origin: a CORS fetch is not subject to it).
+ */
+function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
+  // Production is https (config.ts refuses an http:// PUBLIC_BASE_URL there). Over http browsers ignore
+  // both of these, Chromium with a console error for COOP (and a page load its automation never sees
+  // finish), and a development machine must stay reachable over http.
+  const https = config.environment === "production";
+  return secureHeaders({
+    overwrite: false,
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    xFrameOptions: "DENY",
+    referrerPolicy: "no-referrer",
+    strictTransportSecurity: https ? "max-age=31536000; includeSubDomains" : false,
+    crossOriginOpenerPolicy: https ? "same-origin" : false,
+  });
+}
+
+/** What securityHeaders gives a JSON answer, for the one built before the app exists (a bad configuration). */
+const BARE_SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+};
+
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...BARE_SECURITY_HEADERS, ...headers },
   });
 }
 
@@ -51,6 +82,7 @@ function buildApp(config: Config, options: AppOptions): Hono<AppEnv> {
   const corsOrigins = new Set(config.corsAllowedOrigins);
   const corsAllowHeaders = `Authorization, Content-Type, ${config.csrfHeaderName}`;
 
+  app.use(securityHeaders(config));
   // A request id in every response and in the error log; Cloudflare's ray id when there is one.
   app.use(requestId({ generator: (c) => c.req.header("cf-ray") ?? crypto.randomUUID() }));
   app.use(async (c, next) => {

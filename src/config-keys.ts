@@ -1,7 +1,9 @@
-// Parsers for the key settings: JWT_ALGORITHM with JWT_PRIVATE_KEYS (contract §2.8), and MFA_ENCRYPTION_KEYS.
+// Parsers for the key settings: JWT_ALGORITHM with JWT_PRIVATE_KEYS (contract §2.8), MFA_ENCRYPTION_KEYS and PASSWORD_PEPPERS.
 // Their messages never quote the value: it is a secret.
 import { ConfigError, DEV_SECRET_PREFIX, readString } from "./config-values";
 import type { Bindings } from "./config";
+import { decodeBase64Url } from "./crypto/bytes";
+import type { PasswordPepper } from "./crypto/pepper";
 
 export type JwtAlgorithm = "HS256" | "ES256" | "EdDSA";
 
@@ -94,4 +96,34 @@ export function parseMfaKeys(env: Bindings, production: boolean): readonly strin
     throw new ConfigError("MFA_ENCRYPTION_KEYS: production refuses a development or short (< 32 chars) key");
   }
   return Object.freeze(keys as string[]);
+}
+
+const PEPPER_ENTRY = /^([1-9][0-9]{0,8}):([A-Za-z0-9+/_-]+)={0,2}$/;
+/** 256 bits: the pepper must be beyond guessing even by someone holding every hash made with it. */
+const PEPPER_MIN_BYTES = 32;
+
+/**
+ * PASSWORD_PEPPERS: `id:base64secret` entries, comma-separated, newest first (`2:…,1:…`). The first
+ * peppers every new hash; each verifies the hashes that name its id, which are re-made under the first
+ * at their next successful login. Unset (the default): no pepper, plain Django hashes.
+ */
+export function parsePasswordPeppers(env: Bindings): readonly PasswordPepper[] {
+  const raw = readString(env, "PASSWORD_PEPPERS");
+  if (!raw || !raw.trim()) return Object.freeze([]);
+  const fail = (why: string) => new ConfigError(`PASSWORD_PEPPERS: ${why}`);
+  const peppers = raw.split(",").map((entry, i) => {
+    const match = PEPPER_ENTRY.exec(entry.trim());
+    if (!match) throw fail(`entry ${i + 1} must be "<version>:<base64 secret>", e.g. 2:$(openssl rand -base64 32)`);
+    let secret: Uint8Array;
+    try {
+      secret = decodeBase64Url(match[2]!.replaceAll("+", "-").replaceAll("/", "_"));
+    } catch {
+      throw fail(`entry ${i + 1}: the secret is not valid base64`);
+    }
+    if (secret.length < PEPPER_MIN_BYTES) throw fail(`entry ${i + 1}: the secret must be at least ${PEPPER_MIN_BYTES} random bytes`);
+    return { id: Number(match[1]), secret };
+  });
+  if (new Set(peppers.map((pepper) => pepper.id)).size !== peppers.length) throw fail("two entries have the same version");
+  // Frozen: the imported HMAC keys are cached per isolate under each secret's identity.
+  return Object.freeze(peppers);
 }

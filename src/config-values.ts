@@ -109,3 +109,36 @@ export const cookieName = pattern(/^[\w!#$%&'*.^`|~+-]+$/, "must be a cookie nam
 export const cookiePath = pattern(/^\/[^;,\s]*$/, "must be a path starting with /");
 export const cookieDomain = pattern(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a domain like example.com");
 /** Browsers cap cookie lifetimes at 400 days; Hono refuses to write longer ones. */
+
+/** Empirical Shannon entropy, in bits per symbol, of a list of symbols. */
+function bitsPerSymbol(symbols: readonly (string | number)[]): number {
+  const counts = new Map<string | number, number>();
+  for (const symbol of symbols) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) bits -= (count / symbols.length) * Math.log2(count / symbols.length);
+  return bits;
+}
+
+/**
+ * A rough estimate of a secret's entropy in bits, to refuse obviously weak ones (32 identical
+ * characters, `abcabc…`, `0123…`, a word repeated): the length of its shortest repeating block times
+ * the lower of the empirical entropies of its characters and of the steps between neighbouring
+ * characters (so runs like `abcdef` count for little). It undercounts short random strings (a random
+ * 64-hex-digit key scores about 245, base64 of 32 random bytes about 230) and cannot prove a secret
+ * random: it only refuses what is certainly not.
+ */
+export function estimateEntropyBits(secret: string): number {
+  const chars = [...secret];
+  let period = chars.length;
+  for (let p = 1; p < chars.length; p++) {
+    if (chars.length % p === 0 && chars.every((char, i) => char === chars[i % p])) {
+      period = p;
+      break;
+    }
+  }
+  const block = chars.slice(0, period);
+  const codes = block.map((char) => char.codePointAt(0)!);
+  const steps = codes.slice(1).map((code, i) => code - codes[i]!);
+  const perSymbol = Math.min(bitsPerSymbol(block), steps.length ? bitsPerSymbol(steps) : 0);
+  return period * perSymbol;
+}

@@ -1,9 +1,28 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
-import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import { type JwtAlgorithm, parseMfaKeys, parsePasswordPeppers, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import {
+  absoluteUrl,
+  bool,
+  ConfigError,
+  cookieDomain,
+  cookieName,
+  cookiePath,
+  DEV_SECRET_PREFIX,
+  estimateEntropyBits,
+  int,
+  Invalid,
+  list,
+  oneOf,
+  option,
+  origin,
+  pattern,
+  readString,
+  text,
+} from "./config-values";
 import { parseSocialProviders } from "./config-social";
-import type { SocialProviderConfig } from "./features/social/providers/types";
-import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
 import { identifierKey } from "./core/username";
+import type { PasswordPepper } from "./crypto/pepper";
+import type { SocialProviderConfig } from "./features/social/providers/types";
 
 export { ConfigError };
 export type { JwtAlgorithm, PrivateJwk };
@@ -114,6 +133,11 @@ export interface Config {
   passwordMinLength: number;
   passwordValidators: readonly PasswordValidatorName[];
   pbkdf2Iterations: number;
+  /**
+   * PASSWORD_PEPPERS, newest first: server-side secrets keyed into password hashes (the first into new
+   * ones; each verifies the hashes naming its version). Default empty: plain Django pbkdf2_sha256.
+   */
+  passwordPeppers: readonly PasswordPepper[];
   /** Seconds. Default 259200 (3 days). */
   passwordResetTimeout: number;
   passwordResetConfirmUrl: string | null;
@@ -293,18 +317,10 @@ export function parseConfig(env: Bindings): Config {
 
   const signingKey = readString(env, "JWT_SIGNING_KEY");
   if (!signingKey) throw new ConfigError("JWT_SIGNING_KEY: secret is missing (run `npm start` once locally, or `wrangler secret put JWT_SIGNING_KEY`)");
-  if (production && (signingKey.startsWith(DEV_SECRET_PREFIX) || signingKey.length < 32)) {
-    throw new ConfigError("JWT_SIGNING_KEY: production refuses a development or short (< 32 chars) secret");
-  }
-
   const mailApiKey = readString(env, "MAIL_API_KEY") || null;
-  if (production && !mailApiKey) {
-    throw new ConfigError("MAIL_API_KEY: production refuses the console mail transport; set the secret");
-  }
   const publicBaseUrl = readString(env, "PUBLIC_BASE_URL");
   if (!publicBaseUrl) throw new ConfigError("PUBLIC_BASE_URL: required (the API origin used in mailed links)");
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
-  if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
   const throttleRates = parseThrottleRates(env);
   if (throttleEnabled && typeof (env.THROTTLE as DurableObjectNamespace | undefined)?.idFromName !== "function") {
     throw new ConfigError("THROTTLE: Durable Object binding is missing (wrangler.toml [[durable_objects.bindings]]), needed unless THROTTLE_ENABLED=false");
@@ -356,7 +372,7 @@ export function parseConfig(env: Bindings): Config {
     throw new ConfigError("LEGACY_ACCOUNTS_PREFIX: must be a path of its own, like /accounts/api/ (not / nor AUTH_PREFIX)");
   }
 
-  return {
+  const config: Config = {
     environment,
     authPrefix,
     legacyAccountsPrefix,
@@ -387,6 +403,7 @@ export function parseConfig(env: Bindings): Config {
     passwordValidators: validators,
     // Production Workers refuse PBKDF2 above 100,000 iterations (workerd #1346); local workerd does not.
     pbkdf2Iterations: option(env, "PBKDF2_ITERATIONS", int(1000, 100_000), 100_000),
+    passwordPeppers: parsePasswordPeppers(env),
     passwordResetTimeout: option(env, "PASSWORD_RESET_TIMEOUT", int(60), 259_200),
     passwordResetConfirmUrl: option<string | null>(env, "PASSWORD_RESET_CONFIRM_URL", absoluteUrl, null),
     passwordResetRedirect: option<string | null>(env, "PASSWORD_RESET_REDIRECT", absoluteUrl, null),
@@ -426,6 +443,36 @@ export function parseConfig(env: Bindings): Config {
     // One line of text: it goes into mail subjects, where a line break would be a header injection.
     productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };
+  if (production) refuseWeakSettings(config, signingKey);
+  return config;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** Below this estimate (config-values.ts) JWT_SIGNING_KEY is refused in production: it signs tokens and every link credential. */
+const MIN_SIGNING_KEY_BITS = 128;
+
+/**
+ * ENVIRONMENT=production refuses what is fine on a laptop but weak on the Internet, naming every such
+ * setting in one error (fixing them one deploy at a time would be tedious). The secret's value is never quoted.
+ */
+function refuseWeakSettings(config: Config, signingKey: string): void {
+  const weak: string[] = [];
+  if (signingKey.startsWith(DEV_SECRET_PREFIX) || signingKey.length < 32) {
+    weak.push("JWT_SIGNING_KEY: production refuses a development or short (< 32 chars) secret");
+  } else if (estimateEntropyBits(signingKey) < MIN_SIGNING_KEY_BITS) {
+    weak.push(`JWT_SIGNING_KEY: production refuses a low-entropy secret (repeated or sequential characters), make one with \`openssl rand -base64 32\``);
+  }
+  if (!config.mailApiKey) weak.push("MAIL_API_KEY: production refuses the console mail transport (set the secret)");
+  if (!config.throttleEnabled) weak.push("THROTTLE_ENABLED: cannot be false in production");
+  // Cookies without Secure travel in clear over http and can be planted by a network attacker.
+  if (!config.jwtCookie.secure) weak.push("JWT_AUTH_SECURE: cannot be false in production");
+  if (!config.passwordResetCookie.secure) weak.push("PASSWORD_RESET_COOKIE_SECURE: cannot be false in production");
+  // Mailed reset and confirmation links would carry their credentials in clear. A loopback address
+  // never leaves the machine (a production build tried locally, as the browser suite's deploy test does).
+  const publicUrl = new URL(config.publicBaseUrl);
+  if (publicUrl.protocol !== "https:" && !LOOPBACK.test(publicUrl.hostname)) weak.push("PUBLIC_BASE_URL: production needs an https:// URL");
+  if (weak.length) throw new ConfigError(weak.join("; "));
 }
 
 const cache = new WeakMap<object, Config>();

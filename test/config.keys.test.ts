@@ -14,7 +14,9 @@ const minimalEnv = (vars: Record<string, unknown> = {}): Bindings => ({
   PUBLIC_BASE_URL: "https://api.example.com",
   ...vars,
 });
-const productionEnv = (vars: Record<string, unknown> = {}) => minimalEnv({ ENVIRONMENT: "production", MAIL_API_KEY: "re_live", ...vars });
+// Production also refuses a low-entropy JWT_SIGNING_KEY (test/config.test.ts): this one is random.
+const productionEnv = (vars: Record<string, unknown> = {}) =>
+  minimalEnv({ ENVIRONMENT: "production", MAIL_API_KEY: "re_live", JWT_SIGNING_KEY: "q3M8vXl0Rk2b9TzYw6HcJf1pNa5uGe7s", ...vars });
 
 function refusal(vars: Bindings): string {
   try {

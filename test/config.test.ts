@@ -11,8 +11,11 @@ function minimalEnv(vars: Record<string, unknown> = {}): Bindings {
   return { DB: env.DB, TOKENS_KV: env.TOKENS_KV, THROTTLE: env.THROTTLE, USER_RATE_LIMITER: env.USER_RATE_LIMITER, JWT_SIGNING_KEY: KEY, PUBLIC_BASE_URL: "https://api.example.com", ...vars };
 }
 
+/** 32 random bytes, base64 (`openssl rand -base64 32`): what production accepts. */
+const STRONG_KEY = "n8Q2xV7pLk4RzW1tYb6HcM0sJd9FgA3eUo5iKqTyNvE=";
+
 function productionEnv(vars: Record<string, unknown> = {}): Bindings {
-  return minimalEnv({ ENVIRONMENT: "production", MAIL_API_KEY: "re_live_key", ...vars });
+  return minimalEnv({ ENVIRONMENT: "production", MAIL_API_KEY: "re_live_key", JWT_SIGNING_KEY: STRONG_KEY, ...vars });
 }
 
 /** The ConfigError parseConfig throws for `vars` (fails the test if it parses). */
@@ -250,8 +253,71 @@ describe("ENVIRONMENT=production", () => {
   });
 
   it("never echoes a secret's value in the message", () => {
-    const secret = `dev-insecure-${"z".repeat(40)}`;
-    expect(configError(productionEnv({ JWT_SIGNING_KEY: secret })).message).not.toContain(secret);
+    for (const secret of [`dev-insecure-${"z".repeat(40)}`, "abcdefghijklmnopqrstuvwxyz012345"]) {
+      expect(configError(productionEnv({ JWT_SIGNING_KEY: secret })).message).not.toContain(secret);
+    }
+  });
+
+  it("refuses a low-entropy JWT_SIGNING_KEY of 32 characters or more: repeated, periodic, sequential", () => {
+    for (const key of ["k".repeat(32), "a".repeat(64), "0123456789abcdef".repeat(2), "abcdefghijklmnopqrstuvwxyz012345", "password".repeat(4), "Tr0ub4dor&3".repeat(3)]) {
+      expect(configError(productionEnv({ JWT_SIGNING_KEY: key })).message, key).toMatch(/^JWT_SIGNING_KEY: production refuses a low-entropy secret/);
+    }
+    // What the README's commands make passes: openssl rand -base64 32, openssl rand -hex 32.
+    for (const key of [STRONG_KEY, "5f0c2a9e4b7d18c36a0e9f2b5d8c1a47e3b6f09d2c5a8e1b4f7d0a3c6e9b2d58"]) {
+      expect(parseConfig(productionEnv({ JWT_SIGNING_KEY: key })).environment, key).toBe("production");
+    }
+    // Outside production the test suite's own key is fine.
+    expect(() => parseConfig(minimalEnv({ JWT_SIGNING_KEY: "k".repeat(32) }))).not.toThrow();
+  });
+
+  it("refuses insecure cookies and an http:// PUBLIC_BASE_URL, each by name", () => {
+    expect(configError(productionEnv({ JWT_AUTH_SECURE: "false" })).message).toBe("JWT_AUTH_SECURE: cannot be false in production");
+    expect(configError(productionEnv({ PASSWORD_RESET_COOKIE_SECURE: "false" })).message).toBe("PASSWORD_RESET_COOKIE_SECURE: cannot be false in production");
+    expect(configError(productionEnv({ PUBLIC_BASE_URL: "http://api.example.com" })).message).toBe("PUBLIC_BASE_URL: production needs an https:// URL");
+    for (const vars of [{ JWT_AUTH_SECURE: "false" }, { PASSWORD_RESET_COOKIE_SECURE: "false" }, { PUBLIC_BASE_URL: "http://api.example.com" }]) {
+      expect(() => parseConfig(minimalEnv(vars))).not.toThrow();
+    }
+    // A loopback address never leaves the machine: a production build tried locally.
+    for (const url of ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787"]) {
+      expect(parseConfig(productionEnv({ PUBLIC_BASE_URL: url })).publicBaseUrl, url).toBe(url);
+    }
+    expect(configError(productionEnv({ PUBLIC_BASE_URL: "http://127.0.0.1.example.com" })).message).toMatch(/^PUBLIC_BASE_URL/);
+  });
+
+  it("names every weak setting in one error", () => {
+    const message = configError(
+      productionEnv({ JWT_SIGNING_KEY: "k".repeat(32), MAIL_API_KEY: "", THROTTLE_ENABLED: "false", JWT_AUTH_SECURE: "false", PASSWORD_RESET_COOKIE_SECURE: "false", PUBLIC_BASE_URL: "http://api.example.com" }),
+    ).message;
+    const named = message.split("; ").map((part) => part.split(":")[0]);
+    expect(named).toEqual(["JWT_SIGNING_KEY", "MAIL_API_KEY", "THROTTLE_ENABLED", "JWT_AUTH_SECURE", "PASSWORD_RESET_COOKIE_SECURE", "PUBLIC_BASE_URL"]);
+  });
+});
+
+describe("PASSWORD_PEPPERS", () => {
+  const SECRET = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+  it("is empty by default; parses versioned entries, newest first (standard or URL-safe base64)", () => {
+    expect(parseConfig(minimalEnv()).passwordPeppers).toEqual([]);
+    const peppers = parseConfig(minimalEnv({ PASSWORD_PEPPERS: `2:${STRONG_KEY}, 1:${SECRET}` })).passwordPeppers;
+    expect(peppers.map((pepper) => pepper.id)).toEqual([2, 1]);
+    expect([...peppers[1]!.secret]).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(parseConfig(minimalEnv({ PASSWORD_PEPPERS: `7:${STRONG_KEY.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}` })).passwordPeppers[0]!.secret).toHaveLength(32);
+  });
+
+  it("refuses malformed entries, short secrets and a repeated version, without quoting the secret", () => {
+    for (const [value, reason] of [
+      [SECRET, /entry 1 must be "<version>:<base64 secret>"/],
+      [`0:${SECRET}`, /entry 1 must be/],
+      [`2:${SECRET},x`, /entry 2 must be/],
+      ["1:c2hvcnQ=", /entry 1: the secret must be at least 32 random bytes/],
+      [`1:${SECRET},1:${STRONG_KEY}`, /two entries have the same version/],
+      ["1:AAEC*wQF", /entry 1 must be/],
+    ] as const) {
+      const message = configError(minimalEnv({ PASSWORD_PEPPERS: value })).message;
+      expect(message, value).toMatch(/^PASSWORD_PEPPERS: /);
+      expect(message).toMatch(reason);
+      expect(message).not.toContain(SECRET);
+    }
   });
 });
 
@@ -288,7 +354,7 @@ describe("a misconfigured Worker answers 500 JSON", () => {
   });
 
   it("a valid production configuration serves normally", async () => {
-    const response = await call("GET", "/auth/user/", { env: { ENVIRONMENT: "production", THROTTLE_ENABLED: "true" } });
+    const response = await call("GET", "/auth/user/", { env: { ENVIRONMENT: "production", THROTTLE_ENABLED: "true", JWT_SIGNING_KEY: STRONG_KEY } });
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ detail: "Authentication credentials were not provided." });
   });

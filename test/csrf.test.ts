@@ -236,3 +236,87 @@ describe("JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED=true", () => {
     expect((await call("OPTIONS", "/auth/login/", { env: ENFORCE })).status).toBe(204);
   });
 });
+
+describe("cookie mode with JWT_AUTH_COOKIE_USE_CSRF: a cross-site page can neither log a user in nor out", () => {
+  const SPA = { ...USE_CSRF, CORS_ALLOWED_ORIGINS: "https://app.example.org" };
+  const REFERER_FAILED = { detail: "CSRF Failed: Referer checking failed - https://evil.example/page does not match any trusted origins." };
+  /** An unsafe request with the given Origin and/or Referer (undefined = not sent). */
+  const from = (method: string, path: string, where: { origin?: string; referer?: string }, cookies: Record<string, string | undefined>, body?: unknown, env: Record<string, string> = SPA) => {
+    const headers: Record<string, string> = { cookie: cookieHeader(cookies) };
+    if (where.origin !== undefined) headers.origin = where.origin;
+    if (where.referer !== undefined) headers.referer = where.referer;
+    return call(method, path, { headers, body, env });
+  };
+
+  it("login/: refused from a foreign Origin, or a foreign Referer without Origin; fine from the API, an allowed origin, or a non-browser client", async () => {
+    const me = await cookieLogin(SPA, "originlogin");
+    const credentials = { username: me.username, password: me.password };
+    const foreign = await from("POST", "/auth/login/", { origin: "https://evil.example" }, {}, credentials);
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toEqual(FAILED.origin);
+    expect(setCookies(foreign).raw).toEqual([]);
+    expect((await from("POST", "/auth/login/", { referer: "https://evil.example/page" }, {}, credentials)).body).toEqual(REFERER_FAILED);
+    // The Origin decides when both are sent; "null" (a sandboxed frame, a data: page) is foreign.
+    expect((await from("POST", "/auth/login/", { origin: "https://evil.example", referer: "https://api.example.test/x" }, {}, credentials)).body).toEqual(FAILED.origin);
+    expect((await from("POST", "/auth/login/", { origin: "null" }, {}, credentials)).status).toBe(403);
+    expect((await from("POST", "/auth/login/", { referer: "not a url" }, {}, credentials)).body).toEqual({ detail: "CSRF Failed: Referer checking failed - Referer is malformed." });
+    for (const where of [{ origin: "https://app.example.org" }, { origin: "https://api.example.test" }, { referer: "https://app.example.org/sign-in" }, {}]) {
+      const response = await from("POST", "/auth/login/", where, {}, credentials);
+      expect(response.status, JSON.stringify(where)).toBe(200);
+      expect(setCookies(response).values["app-access"]).toBeTruthy();
+    }
+    // mfa/authenticate/ and registration/ (which may log in too) get the same check.
+    expect((await from("POST", "/auth/mfa/authenticate/", { origin: "https://evil.example" }, {}, { ephemeral_token: "x", code: "123456" })).body).toEqual(FAILED.origin);
+    const identity = newIdentity("originsignup");
+    const signUp = { username: identity.username, email: identity.email, password1: identity.password, password2: identity.password };
+    expect((await from("POST", "/auth/registration/", { origin: "https://evil.example" }, {}, signUp)).body).toEqual(FAILED.origin);
+  });
+
+  it("refresh by cookie: refused from a foreign origin, and nothing rotates", async () => {
+    const me = await cookieLogin(SPA, "originrefresh");
+    const refresh = { "app-refresh": me.cookies["app-refresh"] };
+    const foreign = await from("POST", "/auth/token/refresh/", { origin: "https://evil.example" }, refresh);
+    expect(foreign.status).toBe(403);
+    expect(setCookies(foreign).raw).toEqual([]);
+    expect((await from("POST", "/auth/refresh/", { referer: "https://evil.example/page" }, refresh)).body).toEqual(REFERER_FAILED);
+    // The token was not spent: rotating it from the allowed app still works (no reuse detected).
+    const allowed = await from("POST", "/auth/token/refresh/", { origin: "https://app.example.org" }, refresh);
+    expect(allowed.status).toBe(200);
+    expect(setCookies(allowed).values["app-refresh"]).not.toBe(me.cookies["app-refresh"]);
+  });
+
+  it("logout/ with the refresh cookie alone: refused from a foreign origin, and the session survives", async () => {
+    const me = await cookieLogin(SPA, "originlogout");
+    const refresh = { "app-refresh": me.cookies["app-refresh"] };
+    const foreign = await from("POST", "/auth/logout/", { origin: "https://evil.example" }, refresh);
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toEqual(FAILED.origin);
+    expect((await from("POST", "/auth/logout/", { referer: "https://evil.example/page" }, refresh)).body).toEqual(REFERER_FAILED);
+    expect((await from("POST", "/auth/token/refresh/", {}, refresh)).status).toBe(200);
+    const second = await cookieLogin(SPA, "originlogout");
+    expect((await from("POST", "/auth/logout/", { origin: "https://app.example.org" }, { "app-refresh": second.cookies["app-refresh"] })).status).toBe(200);
+  });
+
+  it("GET logout/ (ACCOUNT_LOGOUT_ON_GET): a link or image on a foreign page is refused by its Referer", async () => {
+    const ON_GET = { ...SPA, ACCOUNT_LOGOUT_ON_GET: "true" };
+    const me = await cookieLogin(ON_GET, "origingetlogout");
+    const refresh = { "app-refresh": me.cookies["app-refresh"] };
+    const foreign = await from("GET", "/auth/logout/", { referer: "https://evil.example/page" }, refresh, undefined, ON_GET);
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toEqual(REFERER_FAILED);
+    expect((await from("GET", "/auth/logout/", { referer: "https://app.example.org/account" }, refresh, undefined, ON_GET)).status).toBe(200);
+  });
+
+  it("is not applied where no cookie can be forged: a request with an Authorization header, or cookie mode without CSRF protection", async () => {
+    const me = await cookieLogin(SPA, "originbearer");
+    const withHeader = await call("POST", "/auth/token/refresh/", {
+      body: { refresh: me.login.body.refresh },
+      headers: { origin: "https://evil.example", authorization: `Bearer ${me.login.body.access}` },
+      env: SPA,
+    });
+    expect(withHeader.status).toBe(200);
+    // Without JWT_AUTH_COOKIE_USE_CSRF, SameSite and the CORS allowlist are the protection (contract §1.7).
+    const plain = await cookieLogin(COOKIE_MODE, "originplain");
+    expect((await from("POST", "/auth/login/", { origin: "https://evil.example" }, {}, { username: plain.username, password: plain.password }, COOKIE_MODE)).status).toBe(200);
+  });
+});

@@ -19,8 +19,13 @@ export interface Deps {
   kv: KVNamespace;
   /** Current time in Unix milliseconds; tests inject a fake clock. */
   now: () => number;
-  /** Runs work after the response (ctx.waitUntil); errors are logged, never surfaced. */
-  defer: (work: Promise<unknown>) => void;
+  /**
+   * Runs work after the response (ctx.waitUntil); errors are logged, never surfaced. A function is
+   * not even started until the response exists, so what a path defers costs it nothing before the
+   * answer (events and mail: a known account's answer must take as long as an unknown one's). A
+   * promise is already running; it is only kept alive.
+   */
+  defer: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
   client: ClientInfo;
   /**
    * This request's D1 session for reads a read replica may serve (db/replica.ts): opened on first

@@ -5,12 +5,16 @@ import fixture from "../../test/fixtures/django-hashes.json";
 import { hashPassword, makeUnusablePassword } from "./pbkdf2";
 import { hasherOf } from "./hashers";
 import { needsRehash, verifyPassword } from "./passwords";
+import type { PasswordPepper } from "./pepper";
 
 // A margin, not a wait.
 const SLOW_HASH_TIMEOUT = 60_000;
 const supported = fixture.vectors.filter((v) => v.supported);
 const unsupported = fixture.vectors.filter((v) => !v.supported);
 const find = (label: string) => fixture.vectors.filter((v) => v.label.startsWith(label));
+/** No pepper configured (PASSWORD_PEPPERS unset). */
+const NONE: readonly PasswordPepper[] = [];
+const plain = (pbkdf2Iterations: number) => ({ pbkdf2Iterations, passwordPeppers: NONE });
 
 describe("Django-made vectors", () => {
   it("cover every hasher and the PBKDF2 counts that matter", () => {
@@ -20,30 +24,30 @@ describe("Django-made vectors", () => {
   });
 
   it.each(supported)("$label: the right password verifies, a wrong one does not ($username)", async (v) => {
-    expect(await verifyPassword(v.password, v.hash)).toBe(true);
+    expect(await verifyPassword(v.password, v.hash, NONE)).toBe(true);
     // Changed at the front: plain bcrypt ignores what comes after 72 bytes.
-    expect(await verifyPassword(`x${v.password}`, v.hash)).toBe(false);
+    expect(await verifyPassword(`x${v.password}`, v.hash, NONE)).toBe(false);
     // Django's argon2 default and a million PBKDF2 iterations take seconds of CPU on a busy machine.
   }, SLOW_HASH_TIMEOUT);
 
   it.each(unsupported)("$label never verifies", async (v) => {
-    expect(await verifyPassword(v.password, v.hash)).toBe(false);
+    expect(await verifyPassword(v.password, v.hash, NONE)).toBe(false);
   });
 
   it("plain bcrypt ignores bytes past 72, bcrypt_sha256 does not (as in Django)", async () => {
     const long = "p".repeat(100);
     const [plain] = find("bcrypt 5 rounds").filter((v) => v.password === long);
     const [sha] = find("bcrypt_sha256 5 rounds").filter((v) => v.password === long);
-    expect(await verifyPassword(`${"p".repeat(72)}anything`, plain!.hash)).toBe(true);
-    expect(await verifyPassword(`${"p".repeat(72)}anything`, sha!.hash)).toBe(false);
+    expect(await verifyPassword(`${"p".repeat(72)}anything`, plain!.hash, NONE)).toBe(true);
+    expect(await verifyPassword(`${"p".repeat(72)}anything`, sha!.hash, NONE)).toBe(false);
   });
 });
 
 describe("needsRehash", () => {
   it("is false only for pbkdf2_sha256 at the configured count", async () => {
-    expect(needsRehash(await hashPassword("pw", 1000), 1000)).toBe(false);
-    expect(needsRehash(await hashPassword("pw", 1000), 100_000)).toBe(true);
-    for (const v of supported) expect(needsRehash(v.hash, 100_000)).toBe(!v.hash.startsWith("pbkdf2_sha256$100000$"));
+    expect(needsRehash(await hashPassword("pw", 1000), plain(1000))).toBe(false);
+    expect(needsRehash(await hashPassword("pw", 1000), plain(100_000))).toBe(true);
+    for (const v of supported) expect(needsRehash(v.hash, plain(100_000))).toBe(!v.hash.startsWith("pbkdf2_sha256$100000$"));
   });
 });
 
@@ -53,16 +57,16 @@ describe("what never verifies", () => {
   const bcrypt = find("bcrypt_sha256 5 rounds")[0]!;
 
   it("unusable passwords, including a usable hash behind the '!'", async () => {
-    expect(await verifyPassword("", makeUnusablePassword())).toBe(false);
-    expect(await verifyPassword(argon2.password, `!${argon2.hash}`)).toBe(false);
-    expect(await verifyPassword("x", null)).toBe(false);
+    expect(await verifyPassword("", makeUnusablePassword(), NONE)).toBe(false);
+    expect(await verifyPassword(argon2.password, `!${argon2.hash}`, NONE)).toBe(false);
+    expect(await verifyPassword("x", null, NONE)).toBe(false);
   });
 
   it("hashes needing more memory than an isolate can spare are refused, not attempted", async () => {
     const started = Date.now();
     // 200 MiB of argon2 and 1 GiB of scrypt: deriving either would take seconds (or the isolate).
-    expect(await verifyPassword(argon2.password, argon2.hash.replace("m=1024,", "m=204800,"))).toBe(false);
-    expect(await verifyPassword(scrypt.password, scrypt.hash.replace("scrypt$1024$", "scrypt$1048576$").replace("$4$2$", "$8$2$"))).toBe(false);
+    expect(await verifyPassword(argon2.password, argon2.hash.replace("m=1024,", "m=204800,"), NONE)).toBe(false);
+    expect(await verifyPassword(scrypt.password, scrypt.hash.replace("scrypt$1024$", "scrypt$1048576$").replace("$4$2$", "$8$2$"), NONE)).toBe(false);
     expect(Date.now() - started).toBeLessThan(500);
   });
 
@@ -78,8 +82,8 @@ describe("what never verifies", () => {
     ["an unknown hasher", () => "md5_crypt$whatever"],
     ["no hasher at all", () => "plaintext"],
   ])("%s", async (_label, mangle) => {
-    expect(await verifyPassword(argon2.password, mangle())).toBe(false);
-    expect(await verifyPassword(scrypt.password, mangle())).toBe(false);
-    expect(await verifyPassword(bcrypt.password, mangle())).toBe(false);
+    expect(await verifyPassword(argon2.password, mangle(), NONE)).toBe(false);
+    expect(await verifyPassword(scrypt.password, mangle(), NONE)).toBe(false);
+    expect(await verifyPassword(bcrypt.password, mangle(), NONE)).toBe(false);
   });
 });

@@ -4,7 +4,6 @@ import {
   PBKDF2_MAX_ITERATIONS,
   PBKDF2_VERIFY_MAX_ITERATIONS,
   decodePbkdf2,
-  hardenRuntime,
   hashPassword,
   isUsablePassword,
   makeUnusablePassword,
@@ -201,29 +200,6 @@ describe("verifyAgainstDummy", () => {
 
   it("refuses an invalid iteration count", async () => {
     await expect(verifyAgainstDummy("pw", PBKDF2_MAX_ITERATIONS + 1)).rejects.toThrow(TypeError);
-  });
-});
-
-describe("hardenRuntime", () => {
-  it("derives the missing iterations for a cheaper pbkdf2_sha256 hash; nothing for a costlier one", async () => {
-    const derive = vi.spyOn(crypto.subtle, "deriveBits");
-    await hardenRuntime("wrong", DJANGO_LETMEIN, 100_000, true);
-    expect(derive).toHaveBeenCalledTimes(1);
-    expect(derive.mock.calls[0]?.[0]).toMatchObject({ iterations: 90_000, hash: "SHA-256" });
-    await hardenRuntime("wrong", DJANGO_LETMEIN, 10_000, true);
-    await hardenRuntime("wrong", DJANGO_5_LETMEIN_ACCENTED, 100_000, true);
-    expect(derive).toHaveBeenCalledTimes(1);
-  });
-
-  it("runs a whole dummy check where the stored string did no comparable work", async () => {
-    const derive = vi.spyOn(crypto.subtle, "deriveBits");
-    const dummyLike = { iterations: 1000, hash: "SHA-256" };
-    // A cheaper pbkdf2_sha1 hash, a hasher we do not verify, a count over the verification cap.
-    await hardenRuntime("wrong", "pbkdf2_sha1$100$seasalt$91JiNKgwADC8j2j86Ije/cc4vfQ=", 1000, true);
-    await hardenRuntime("wrong", "md5$seasalt$0123456789abcdef0123456789abcdef", 1000, false);
-    await hardenRuntime("wrong", `pbkdf2_sha256$${PBKDF2_VERIFY_MAX_ITERATIONS + 1}$seasalt$AAAA`, 1000, true);
-    expect(derive).toHaveBeenCalledTimes(3);
-    for (const call of derive.mock.calls) expect(call[0]).toMatchObject(dummyLike);
   });
 });
 

@@ -116,18 +116,13 @@ export function isUsablePassword(encoded: string | null): boolean {
   return encoded !== null && !encoded.startsWith(UNUSABLE_PASSWORD_PREFIX);
 }
 
-// One dummy hash per iteration count, cached per isolate: it is not secret, and
-// computing it once keeps every unknown-user login at exactly one derivation.
-const dummyHashes = new Map<number, Promise<string>>();
-
-function getDummyHash(iterations: number): Promise<string> {
-  let hash = dummyHashes.get(iterations);
-  if (!hash) {
-    hash = hashPassword(randomString(SALT_LENGTH, RANDOM_STRING_CHARS), iterations);
-    hash.catch(() => dummyHashes.delete(iterations));
-    dummyHashes.set(iterations, hash);
-  }
-  return hash;
+/**
+ * A well-formed hash at `iterations` that no password matches: random bytes stand where the derived
+ * key would be, since nothing ever needs to verify against it. Made without a derivation, so even the
+ * first unknown-user login of an isolate costs exactly one.
+ */
+function getDummyHash(iterations: number): string {
+  return encode(ALGORITHM, iterations, randomString(SALT_LENGTH, RANDOM_STRING_CHARS), crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /**
@@ -140,26 +135,14 @@ export async function verifyAgainstDummy(password: string, iterations: number): 
   if (!isValidIterations(iterations)) {
     throw new TypeError(`Iterations must be an integer from 1 to ${PBKDF2_MAX_ITERATIONS}`);
   }
-  await verifyPbkdf2(password, await getDummyHash(iterations));
+  await verifyPbkdf2(password, getDummyHash(iterations));
   return false;
 }
 
 /**
- * After a failed check, makes it take at least as long as one at our work factor, so an account
- * cannot be told from an unknown one by timing. Django's PBKDF2PasswordHasher.harden_runtime for a
- * cheaper pbkdf2_sha256 hash (derive the missing iterations); a whole dummy check where the stored
- * string did no comparable work: a hasher we do not verify (md5, crypt, …), a cheaper pbkdf2_sha1, or
- * a count over the verification cap. Costlier hashers already took longer; nothing is evened out there.
+ * Derives `iterations` of PBKDF2-SHA256 and throws the result away: what a failed check against a
+ * cheaper hash still owes to cost as much as one at our work factor (Django's harden_runtime).
  */
-export async function hardenRuntime(password: string, encoded: string, iterations: number, supported: boolean): Promise<void> {
-  const decoded = decodePbkdf2(encoded);
-  if (decoded?.algorithm === "pbkdf2_sha256" && decoded.iterations < iterations) {
-    await deriveKey("pbkdf2_sha256", password, decoded.salt, iterations - decoded.iterations);
-    return;
-  }
-  const didNoWork =
-    !supported ||
-    (decoded !== null && decoded.iterations > PBKDF2_VERIFY_MAX_ITERATIONS) ||
-    (decoded?.algorithm === "pbkdf2_sha1" && decoded.iterations < iterations);
-  if (didNoWork) await verifyAgainstDummy(password, iterations);
+export async function spendPbkdf2(password: string, salt: string, iterations: number): Promise<void> {
+  await deriveKey("pbkdf2_sha256", password, salt, iterations);
 }

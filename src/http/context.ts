@@ -56,6 +56,10 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
     } catch {
       waitUntil = () => {};
     }
+    // Deferred functions wait for the response and then one macrotask more, so nothing they do
+    // (not even building a statement) runs before the answer has left the handler chain.
+    let responded!: () => void;
+    const afterResponse = new Promise<void>((resolve) => (responded = resolve)).then(() => new Promise((resolve) => setTimeout(resolve, 0)));
     const headers = c.req.raw.headers;
     c.set("deps", {
       config,
@@ -66,7 +70,7 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
       now,
       defer: (work) =>
         waitUntil(
-          work.catch((error: unknown) => {
+          (typeof work === "function" ? afterResponse.then(work) : work).catch((error: unknown) => {
             console.error("deferred work failed", error);
           }),
         ),
@@ -77,6 +81,10 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
       },
       replica: replicaSession(c.env.DB),
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      responded();
+    }
   };
 }

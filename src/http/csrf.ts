@@ -14,28 +14,59 @@ const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)/i
 /** The methods CSRF protects (Django: everything but GET, HEAD, OPTIONS, TRACE). */
 export const isUnsafeMethod = (method: string): boolean => !["GET", "HEAD", "OPTIONS", "TRACE"].includes(method.toUpperCase());
 
-const csrfFailed = (reason: string) => detailError(403, `CSRF Failed: ${reason}`);
+/** The contract's 403 (§1.7). */
+export const csrfFailed = (reason: string) => detailError(403, `CSRF Failed: ${reason}`);
 
-/** Throws the contract's 403 unless Origin (when sent) is trusted and header/field equals the cookie. */
-function checkCsrf(c: Context, config: Config, formToken?: unknown): void {
+function isTrustedOrigin(c: Context, config: Config, origin: string): boolean {
+  // An origin CORS_ALLOWED_ORIGINS lets make credentialed requests and read their answers (the
+  // csrftoken included) is trusted here too: listing it twice was a trap, not a safeguard.
+  return (
+    origin === new URL(c.req.url).origin ||
+    origin === new URL(config.publicBaseUrl).origin ||
+    config.csrfTrustedOrigins.has(origin) ||
+    config.corsAllowedOrigins.includes(origin)
+  );
+}
+
+/**
+ * Throws the contract's 403 unless the request comes from the API's own origin or a trusted one: its
+ * Origin header, or, when a browser sent none (older ones on same-origin POSTs, some navigations), its
+ * Referer's origin (Django's wording for both). A request with neither is let through: that is a
+ * client that is not a browser, which no cross-site page can drive.
+ */
+function checkOrigin(c: Context, config: Config): void {
   const origin = c.req.header("origin");
   if (origin !== undefined) {
-    const apiOrigins = new Set([new URL(c.req.url).origin, new URL(config.publicBaseUrl).origin]);
-    // An origin CORS_ALLOWED_ORIGINS lets make credentialed requests and read their answers (the
-    // csrftoken included) is trusted here too: listing it twice was a trap, not a safeguard.
-    if (!apiOrigins.has(origin) && !config.csrfTrustedOrigins.has(origin) && !config.corsAllowedOrigins.includes(origin)) {
-      throw csrfFailed(`Origin checking failed - ${origin} does not match any trusted origins.`);
-    }
+    if (!isTrustedOrigin(c, config, origin)) throw csrfFailed(`Origin checking failed - ${origin} does not match any trusted origins.`);
+    return;
   }
+  const referer = c.req.header("referer");
+  if (referer === undefined) return;
+  let refererOrigin: string;
+  try {
+    refererOrigin = new URL(referer).origin;
+  } catch {
+    throw csrfFailed("Referer checking failed - Referer is malformed.");
+  }
+  if (!isTrustedOrigin(c, config, refererOrigin)) throw csrfFailed(`Referer checking failed - ${referer} does not match any trusted origins.`);
+}
+
+/** Throws the contract's 403 unless the request's origin is trusted and header/field equals the cookie; returns the token. */
+function checkCsrf(c: Context, config: Config, formToken?: unknown): string {
+  checkOrigin(c, config);
   const cookie = getCookie(c, config.csrfCookieName);
   if (!cookie) throw csrfFailed("CSRF cookie not set.");
   const presented = c.req.header(config.csrfHeaderName) ?? (typeof formToken === "string" ? formToken : undefined);
   if (!presented) throw csrfFailed("CSRF token missing.");
   if (!constantTimeEqual(utf8(presented), utf8(cookie))) throw csrfFailed("CSRF token incorrect.");
+  return presented;
 }
 
-/** checkCsrf, reading the `csrfmiddlewaretoken` form field (as Django does) when the header is absent. */
-export async function enforceCsrf(c: Context, config: Config): Promise<void> {
+/**
+ * checkCsrf, reading the `csrfmiddlewaretoken` form field (as Django does) when the header is absent.
+ * Returns the token that passed, for checks that bind it to something more (the reset capability).
+ */
+export async function enforceCsrf(c: Context, config: Config): Promise<string> {
   let formToken: unknown;
   if (!c.req.header(config.csrfHeaderName) && FORM_TYPES.test(c.req.header("content-type") ?? "")) {
     // A clone, so body validation can still read the request; same size cap, and a bad body is just "missing".
@@ -43,17 +74,36 @@ export async function enforceCsrf(c: Context, config: Config): Promise<void> {
       .then(() => parseRequestBody(c.req.raw.clone()))
       .then((data) => data.csrfmiddlewaretoken, () => undefined);
   }
-  checkCsrf(c, config, formToken);
+  return checkCsrf(c, config, formToken);
+}
+
+/** Cookie mode (a JWT cookie is configured) with CSRF protection on (either flag). */
+function cookieSessionsProtected(config: Config): boolean {
+  const { access, refresh, useCsrf, enforceCsrfOnUnauthenticated } = config.jwtCookie;
+  return Boolean(access || refresh) && (useCsrf || enforceCsrfOnUnauthenticated);
 }
 
 /**
- * JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: every unsafe request without an Authorization
- * header is checked, login and registration included (login CSRF). `endpoint()` puts it first in
- * every unsafe chain, so unknown paths and 405s are not affected.
+ * Every unsafe request without an Authorization header (a browser's, which a cross-site page may have
+ * forged): with JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED the whole check, login and registration
+ * included (login CSRF); with JWT_AUTH_COOKIE_USE_CSRF in cookie mode, the Origin/Referer check alone,
+ * so that a cross-site page can neither log a user in (login, registration, mfa/authenticate, social
+ * login set cookies) nor out (logout/ with the refresh cookie alone), nor rotate the cookies. `endpoint()`
+ * puts it first in every unsafe chain, so unknown paths and 405s are not affected.
  */
 export const csrfOnUnauthenticated: MiddlewareHandler<AppEnv> = async (c, next) => {
   const config = c.var.deps.config;
-  if (config.jwtCookie.enforceCsrfOnUnauthenticated && c.req.header("authorization") === undefined) await enforceCsrf(c, config);
+  if (c.req.header("authorization") === undefined) {
+    if (config.jwtCookie.enforceCsrfOnUnauthenticated) await enforceCsrf(c, config);
+    else if (cookieSessionsProtected(config)) checkOrigin(c, config);
+  }
+  await next();
+};
+
+/** GET logout/ (ACCOUNT_LOGOUT_ON_GET): a link or image on another site must not end the session. */
+export const originCheckOnSafeLogout: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const config = c.var.deps.config;
+  if (cookieSessionsProtected(config) && c.req.header("authorization") === undefined) checkOrigin(c, config);
   await next();
 };
 
@@ -66,10 +116,10 @@ export function issueCsrfCookie(
   c: Context,
   config: Config,
   cookieAttributes: { secure: boolean; sameSite: SameSite },
-  { keepPresented = false }: { keepPresented?: boolean } = {},
+  { keepPresented = false, value }: { keepPresented?: boolean; value?: string } = {},
 ): void {
   const presented = keepPresented ? getCookie(c, config.csrfCookieName) : undefined;
-  const token = presented && CSRF_TOKEN.test(presented) ? presented : randomString(32, CSRF_ALPHABET);
+  const token = value ?? (presented && CSRF_TOKEN.test(presented) ? presented : randomString(32, CSRF_ALPHABET));
   c.header(config.csrfHeaderName, token);
   setCookie(c, config.csrfCookieName, token, {
     path: "/",

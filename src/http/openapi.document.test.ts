@@ -111,7 +111,9 @@ describe("the settings show in the document", () => {
     expect(cookieMode.paths["/auth/user/"]!.patch!.responses["403"]).toBeUndefined();
     const withCsrf = await fetchDocument("/auth/openapi.json", { ...COOKIE_MODE, JWT_AUTH_COOKIE_USE_CSRF: "true" });
     expect(withCsrf.paths["/auth/user/"]!.patch!.responses["403"]).toBeDefined();
-    expect(withCsrf.paths["/auth/login/"]!.post!.responses["403"]).toBeUndefined();
+    // ...and the Origin/Referer check on every header-less unsafe request (login CSRF); safe methods have none.
+    expect(withCsrf.paths["/auth/login/"]!.post!.responses["403"]).toBeDefined();
+    expect(withCsrf.paths["/auth/user/"]!.get!.responses["403"]).toBeUndefined();
     // ENFORCE_CSRF_ON_UNAUTHENTICATED checks every unsafe request without Authorization, JWT cookies or not.
     const enforced = await fetchDocument("/auth/openapi.json", { JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED: "true" });
     expect(enforced.paths["/auth/login/"]!.post!.responses["403"]).toBeDefined();

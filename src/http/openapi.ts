@@ -66,11 +66,12 @@ function response(config: Config, doc: ResponseDoc): JsonSchema {
 /** Whether a request to this operation can fail a CSRF check under `config` (contract §1.7). */
 function csrfChecked(config: Config, declaration: Declaration): boolean {
   if (!isUnsafeMethod(declaration.method)) return false;
-  const { access, useCsrf, enforceCsrfOnUnauthenticated } = config.jwtCookie;
+  const { access, refresh, useCsrf, enforceCsrfOnUnauthenticated } = config.jwtCookie;
   // Every unsafe request without an Authorization header (http/csrf.ts), JWT cookies configured or not.
   if (enforceCsrfOnUnauthenticated) return true;
-  // An unsafe request authenticated by the access cookie (http/auth.ts).
-  if (access !== null && useCsrf && (declaration.auth === "required" || declaration.auth === "optional")) return true;
+  // Cookie mode with JWT_AUTH_COOKIE_USE_CSRF: the Origin/Referer check on every unsafe header-less
+  // request (http/csrf.ts), and the whole check on one authenticated by the access cookie (http/auth.ts).
+  if ((access !== null || refresh !== null) && useCsrf) return true;
   // set-new/ with the reset capability cookie.
   return declaration.auth === "capability" && config.passwordResetCookieCsrf;
 }

@@ -160,14 +160,14 @@ test("the reset form: bad passwords show an error on the page and change nothing
     assert.equal(await page.evaluate(() => document.activeElement.id), "new_password1");
     assert.equal(page.url(), `${api.base}/password/reset/default/`);
     await screenshot(page, "reset-form-too-short");
-    assert.equal(await login(user.username, PASSWORD), 200, "a refused password changes nothing");
+    // Not checked by logging in: a login ends the form's capability, as it ends the reset link. That the
+    // form still works below shows nothing changed (the capability is bound to the password hash).
 
     await submitPasswords(page, "a good long passphrase one", "a good long passphrase two");
     assert.equal(await formError(page), "The two password fields didn’t match.");
     assert.equal(await page.getByLabel("New password", { exact: true }).getAttribute("aria-invalid"), null);
     assert.equal(await page.getByLabel("Confirm new password").getAttribute("aria-invalid"), "true");
     await screenshot(page, "reset-form-mismatch");
-    assert.equal(await login(user.username, PASSWORD), 200, "a mismatch changes nothing");
 
     const NEW = "a good long passphrase one";
     await submitPasswords(page, NEW, NEW);

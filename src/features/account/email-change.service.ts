@@ -29,7 +29,7 @@ export async function requestEmailChange(
     errors.email = ["A user is already registered with this email address."];
   }
   if (!isUsablePassword(user.password)) errors.password = ["Your account has no password set up."];
-  else if (!(await verifyPassword(password, user.password))) errors.password = ["Incorrect password."];
+  else if (!(await verifyPassword(password, user.password, deps.config.passwordPeppers))) errors.password = ["Incorrect password."];
   if (Object.keys(errors).length) throw new InvalidInput(errors);
   await beforeMail();
 

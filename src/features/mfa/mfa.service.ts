@@ -91,14 +91,14 @@ export async function activateTotp(deps: Deps, user: User, code: string): Promis
 }
 
 /** deactivate and regenerate: the account's password, with email/change's messages. */
-export async function checkPassword(user: User, password: string): Promise<void> {
+export async function checkPassword(deps: Deps, user: User, password: string): Promise<void> {
   if (!isUsablePassword(user.password)) throw invalid("password", "Your account has no password set up.");
-  if (!(await verifyPassword(password, user.password))) throw invalid("password", "Incorrect password.");
+  if (!(await verifyPassword(password, user.password, deps.config.passwordPeppers))) throw invalid("password", "Incorrect password.");
 }
 
 /** Removes the authenticator (a pending one too), its recovery codes and the user's open login tickets. */
 export async function deactivateTotp(deps: Deps, user: User, password: string): Promise<void> {
-  await checkPassword(user, password);
+  await checkPassword(deps, user, password);
   const [removed] = await deps.db.batch([
     deps.db.delete(mfaTotp).where(eq(mfaTotp.userId, user.id)).returning({ confirmedAt: mfaTotp.confirmedAt }),
     syncMfaFlag(deps, user.id),
@@ -113,7 +113,7 @@ export async function deactivateTotp(deps: Deps, user: User, password: string): 
  * way (secret re-encrypted, codes hashed under it): regenerating is how a retired key is drained.
  */
 export async function regenerateRecoveryCodes(deps: Deps, user: User, password: string): Promise<string[]> {
-  await checkPassword(user, password);
+  await checkPassword(deps, user, password);
   const row = await findTotp(deps, user.id);
   if (!row || row.confirmedAt === null) throw new MfaStateError(NOT_ENABLED);
   const current = (await mfaKeyring(deps.config)).current;

@@ -11,7 +11,7 @@ import { RESET_DONE } from "./password.fields";
 import type * as routes from "./password.routes";
 import { changePassword, confirmPasswordReset, requestPasswordReset } from "./password.service";
 import { CAPABILITY_COOKIE, capabilityCookiePath, presentedCapability } from "./reset-capability.cookie";
-import { capabilityHolder, issueResetCapability, resetWithCapability } from "./reset-capability.service";
+import { capabilityCsrfToken, capabilityHolder, issueResetCapability, resetWithCapability } from "./reset-capability.service";
 
 export const passwordChange: EndpointHandler<typeof routes.passwordChange> = async (c) => {
   const { user, claims } = c.var.auth;
@@ -57,7 +57,8 @@ export const resetLink: EndpointHandler<typeof routes.resetLink> = async (c) => 
     maxAge: cookie.maxAge,
     path: capabilityCookiePath(config),
   });
-  issueCsrfCookie(c, config, cookie);
+  // Bound to this capability: set-new/ refuses any other csrftoken (another link's, a session's).
+  issueCsrfCookie(c, config, cookie, { value: await capabilityCsrfToken(c.var.deps, capability) });
   return c.redirect(config.passwordResetRedirect ?? `${config.authPrefix}password/reset/default/`, 302);
 };
 

@@ -131,6 +131,44 @@ describe("the mailed reset link (jwt-allauth flow)", () => {
     expect(row!.n).toBe(1);
   });
 
+  it("dies when the user logs in, as the reset token does (the form too)", async () => {
+    const { me, cookies } = await openMailedLink();
+    // last_login is what changes (the test clock stands still otherwise).
+    clock.advance(1);
+    expect((await call("POST", "/auth/login/", { body: { username: me.username, password: me.password } })).status).toBe(200);
+    const refused = await setNew(cookies.values, NEW);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ detail: "Token is invalid or expired", code: "token_not_valid" });
+    const form = await call("GET", "/auth/password/reset/default/", { headers: { cookie: `password_reset_access_token=${cookies.values.password_reset_access_token}` } });
+    expect(form.status).toBe(400);
+    // The old password still works: nothing was reset.
+    expect((await call("POST", "/auth/login/", { body: { username: me.username, password: me.password } })).status).toBe(200);
+  });
+
+  it("accepts only the csrftoken issued with this capability: not another link's, not a session's", async () => {
+    const mine = await openMailedLink();
+    const theirs = await openMailedLink();
+    expect(mine.cookies.values.csrftoken).not.toBe(theirs.cookies.values.csrftoken);
+    const capability = { password_reset_access_token: mine.cookies.values.password_reset_access_token! };
+    // Cookie and header agree (double submit passes), but the token belongs to another capability.
+    const otherLink = await setNew({ ...capability, csrftoken: theirs.cookies.values.csrftoken! }, NEW);
+    expect(otherLink.status).toBe(403);
+    expect(otherLink.body).toEqual({ detail: "CSRF Failed: CSRF token incorrect." });
+    const session = cookiesOf(await call("GET", "/auth/csrf/")).values.csrftoken!;
+    expect((await setNew({ ...capability, csrftoken: session }, NEW)).body).toEqual({ detail: "CSRF Failed: CSRF token incorrect." });
+    // Neither consumed anything: the right one still works, and the other link's pair too.
+    expect((await setNew({ ...capability, csrftoken: mine.cookies.values.csrftoken! }, NEW)).status).toBe(200);
+    expect((await setNew(theirs.cookies.values, NEW)).status).toBe(200);
+  });
+
+  it("survives an app calling GET csrf/ meanwhile: a presented csrftoken is kept (Django's get_token)", async () => {
+    const { cookies } = await openMailedLink();
+    const again = await call("GET", "/auth/csrf/", { headers: { cookie: `csrftoken=${cookies.values.csrftoken}` } });
+    expect(cookiesOf(again).values.csrftoken).toBe(cookies.values.csrftoken);
+    expect(again.headers.get("x-csrftoken")).toBe(cookies.values.csrftoken);
+    expect((await setNew(cookies.values, NEW)).status).toBe(200);
+  });
+
   it("shows an invalid-link page (or redirects with error) for a bad link", async () => {
     const bad = await call("GET", "/auth/password/reset/confirm/MQ/zzz-0000000000000000000000000000000000000000/");
     expect(bad.status).toBe(400);

@@ -1,7 +1,6 @@
 // Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
 import { and, eq } from "drizzle-orm";
-import { verifyPassword } from "../../crypto/passwords";
-import { hashPassword } from "../../crypto/pbkdf2";
+import { makePassword, verifyPassword } from "../../crypto/passwords";
 import { mfaTickets, type User, users } from "../../db/schema";
 import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";
@@ -35,7 +34,7 @@ async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput)
 async function storeNewPassword(deps: Deps, user: User, newPassword: string, how: "reset" | { keepFamily: string | null }): Promise<boolean> {
   const reset = how === "reset";
   const keepFamily = reset ? null : how.keepFamily;
-  const hash = await hashPassword(newPassword, deps.config.pbkdf2Iterations);
+  const hash = await makePassword(newPassword, deps.config);
   const [updated] = await deps.db.batch([
     deps.db
       .update(users)
@@ -63,7 +62,7 @@ export interface ChangePasswordInput extends NewPasswordInput {
 export async function changePassword(deps: Deps, user: User, currentFamily: string, input: ChangePasswordInput): Promise<void> {
   if (deps.config.oldPasswordFieldEnabled) {
     if (input.old_password === undefined) throw invalid("old_password", "This field is required.");
-    if (!(await verifyPassword(input.old_password, user.password))) {
+    if (!(await verifyPassword(input.old_password, user.password, deps.config.passwordPeppers))) {
       throw invalid("old_password", "Your old password was entered incorrectly. Please enter it again.");
     }
   }
@@ -75,13 +74,20 @@ export async function changePassword(deps: Deps, user: User, currentFamily: stri
   recordEvent(deps, user.id, "password_change");
 }
 
-/** password/reset/: mails a link to an active account with that address; says nothing either way. */
+/**
+ * password/reset/: mails a link to an active account with that address; says nothing either way, and
+ * takes as long either way: an unknown address gets the same token and mail made (for nobody), and
+ * the mail and the event of a known one go out after the answer.
+ */
 export async function requestPasswordReset(deps: Deps, email: string): Promise<void> {
-  const user = await findUserByEmail(deps, email);
-  if (!user || !user.isActive) return;
-  const uid = encodeUid(user.id);
-  const token = await makeResetToken(deps, user);
-  sendMail(deps, passwordResetMail(deps.config, user.email, user.username, resetUrl(deps.config, uid, token), uid, token));
+  const found = await findUserByEmail(deps, email);
+  const user = found?.isActive ? found : undefined;
+  const subject = user ?? { id: 0, username: email, password: "", lastLogin: null, email };
+  const uid = encodeUid(subject.id);
+  const token = await makeResetToken(deps, subject);
+  const mail = passwordResetMail(deps.config, subject.email, subject.username, resetUrl(deps.config, uid, token), uid, token);
+  if (!user) return;
+  sendMail(deps, mail);
   recordEvent(deps, user.id, "password_reset_requested");
 }
 

@@ -3,7 +3,7 @@
 // The reset token itself is not consumed by the GET, so mail scanners prefetching links do no harm.
 import { and, eq } from "drizzle-orm";
 import { constantTimeEqual, encodeBase64Url, randomBytes, utf8 } from "../../crypto/bytes";
-import { toHex } from "../../crypto/hmac";
+import { hmacHex, toHex } from "../../crypto/hmac";
 import { passwordResetCapabilities, type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { decodeUid, encodeUid } from "../../core/links";
@@ -13,6 +13,23 @@ async function sha256Hex(value: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(value))));
 }
 
+/**
+ * What kills a capability, as it kills the reset token it came from (links.ts): a password change and
+ * any login (last_login). Stored in `password_at_issue`, whose name predates the last_login part.
+ */
+function stateAtIssue(user: Pick<User, "password" | "lastLogin">): Promise<string> {
+  return sha256Hex(`${user.lastLogin ?? ""}|${user.password}`);
+}
+
+/**
+ * The CSRF token that goes with a capability (the csrftoken cookie the link sets): an HMAC of it under
+ * the server key, so set-new/ refuses a token from another capability or from a session's csrf/, and
+ * the value scripts can read tells nothing about the HttpOnly capability.
+ */
+export function capabilityCsrfToken(deps: Deps, capability: string): Promise<string> {
+  return hmacHex(deps.config.jwtSigningKey, "password-reset-csrf", [capability], 32);
+}
+
 /** A new capability for a valid link (replacing any earlier one), or null for a bad link. */
 export async function issueResetCapability(deps: Deps, uid: string, token: string): Promise<string | null> {
   const link = await resolveResetLink(deps, uid, token);
@@ -20,7 +37,7 @@ export async function issueResetCapability(deps: Deps, uid: string, token: strin
   const secret = encodeBase64Url(randomBytes(32));
   const row = {
     tokenHash: await sha256Hex(secret),
-    passwordAtIssue: await sha256Hex(link.user.password),
+    passwordAtIssue: await stateAtIssue(link.user),
     expiresAt: deps.now() + deps.config.passwordResetCookie.maxAge * 1000,
   };
   await deps.db
@@ -44,7 +61,7 @@ async function resolveCapability(deps: Deps, value: string): Promise<{ user: Use
   if (!row || !row.user.isActive || row.capability.expiresAt <= deps.now()) return null;
   const presented = await sha256Hex(secret);
   if (!constantTimeEqual(utf8(presented), utf8(row.capability.tokenHash))) return null;
-  if (!constantTimeEqual(utf8(await sha256Hex(row.user.password)), utf8(row.capability.passwordAtIssue))) return null;
+  if (!constantTimeEqual(utf8(await stateAtIssue(row.user)), utf8(row.capability.passwordAtIssue))) return null;
   return { user: row.user, tokenHash: row.capability.tokenHash };
 }
 

@@ -1,6 +1,6 @@
 // Registration: dj-rest-auth's RegisterSerializer and allauth's signup, in one D1 batch.
-import { sql } from "drizzle-orm";
-import { hashPassword } from "../../crypto/pbkdf2";
+import { eq, sql } from "drizzle-orm";
+import { makePassword } from "../../crypto/passwords";
 import { profiles, type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, invalid, isUniqueViolation, type FieldErrors } from "../../core/errors";
@@ -100,9 +100,15 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
   // A new account or a mail follows, for a taken address as for a free one: both spend the same budget.
   await spendBudget();
   if (existingOwner) {
-    // REGISTRATION_PREVENT_ENUMERATION: same answer as a fresh sign-up, after the same work (the hash a
-    // new account would cost); the owner learns of the attempt.
-    await hashPassword(input.password1, config.pbkdf2Iterations);
+    // REGISTRATION_PREVENT_ENUMERATION: same answer as a fresh sign-up, after the same work: the hash a
+    // new account would cost, and a write batch of the same shape (the owner's rows rewritten unchanged)
+    // where a new account's insert would go, since a write round trip is the slowest step of a sign-up.
+    // The owner learns of the attempt, by a mail sent after the answer.
+    await makePassword(input.password1, config);
+    await deps.db.batch([
+      deps.db.update(users).set({ updatedAt: sql`${users.updatedAt}` }).where(eq(users.id, existingOwner.id)),
+      deps.db.update(profiles).set({ updatedAt: sql`${profiles.updatedAt}` }).where(eq(profiles.userId, existingOwner.id)),
+    ]);
     const token = await makeResetToken(deps, existingOwner);
     sendMail(deps, accountExistsMail(config, existingOwner.email, existingOwner.username, resetUrl(config, encodeUid(existingOwner.id), token)));
     return { kind: "verification_sent" };
@@ -110,7 +116,7 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
 
   const now = deps.now();
   const returnsTokens = config.emailVerification !== "mandatory";
-  const password = await hashPassword(input.password1, config.pbkdf2Iterations);
+  const password = await makePassword(input.password1, config);
   // User, profile and (when tokens are returned) the family go in one transaction: no half-written account.
   // The new row is found by its username: unique like the address, and always there (the address may be "").
   const keys = userKeys(draft);

@@ -65,7 +65,8 @@ export const tokenVerify: EndpointHandler<typeof routes.tokenVerify> = async (c)
 
 export const csrfCookie: EndpointHandler<typeof routes.csrfCookie> = (c) => {
   const { config } = c.var.deps;
-  // Same SameSite/Secure as the JWT cookies: it must travel wherever they do.
-  issueCsrfCookie(c, config, config.jwtCookie);
+  // Same SameSite/Secure as the JWT cookies: it must travel wherever they do. A token already held is
+  // kept, as Django's get_token does: an app calling csrf/ on start must not void the one a reset link issued.
+  issueCsrfCookie(c, config, config.jwtCookie, { keepPresented: true });
   return c.json({ detail: "CSRF cookie set." }, 200);
 };

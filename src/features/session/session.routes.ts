@@ -1,8 +1,9 @@
 // Declarations of the session endpoints: login, logout, token refresh and verify, csrf (contract §2.1).
 import * as z from "zod/mini";
+import { originCheckOnSafeLogout } from "../../http/csrf";
 import { declare } from "../../http/endpoint";
 import { expireJwtCookiesOn401 } from "../../http/jwt-cookies";
-import { detailBody, fieldErrors, json, mfaChallengeBody, tokenResponseBody, unauthorized } from "../../http/responses";
+import { detail, detailBody, fieldErrors, json, mfaChallengeBody, tokenResponseBody, unauthorized } from "../../http/responses";
 import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
 
 const tags = ["session"];
@@ -55,7 +56,12 @@ export const logoutWithGet = declare({
   operationId: "logoutWithGet",
   method: "GET",
   enabled: (config) => config.logoutOnGet,
+  guards: [originCheckOnSafeLogout, expireJwtCookiesOn401],
   summary: "Log out with GET (ACCOUNT_LOGOUT_ON_GET)",
+  responses: {
+    ...logoutDeclaration.responses,
+    403: detail("Cookie mode with CSRF protection: the request came from a page of an untrusted origin (Origin or Referer)"),
+  },
 });
 
 export const tokenRefresh = declare({

@@ -1,9 +1,8 @@
 // Password login: dj-rest-auth's LoginSerializer over allauth's username/e-mail lookup, then a new
 // family, or, for a user with TOTP, a ticket for the second factor (contract §2.7.6).
 import { eq } from "drizzle-orm";
-import { SUPPORTED_HASHERS, hasherOf } from "../../crypto/hashers";
-import { needsRehash, verifyPassword } from "../../crypto/passwords";
-import { hardenRuntime, hashPassword, isUsablePassword, verifyAgainstDummy } from "../../crypto/pbkdf2";
+import { hardenRuntime, makePassword, needsRehash, verifyAgainstDummy, verifyPassword } from "../../crypto/passwords";
+import { isUsablePassword } from "../../crypto/pbkdf2";
 import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
@@ -42,14 +41,19 @@ async function findLoginUser(deps: Deps, input: LoginInput): Promise<{ user: Use
   if (!name || (!byAddress && !methods.includes("username"))) {
     throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
   }
-  const found = byAddress ? await findUserByEmail(deps, name) : undefined;
-  return { user: found ?? (methods.includes("username") ? await findUserByUsername(deps, name) : undefined), typed: name };
+  // Both lookups at once: a known address must not answer one D1 round trip sooner than an unknown one.
+  const [byEmail, byName] = await Promise.all([
+    byAddress ? findUserByEmail(deps, name) : undefined,
+    methods.includes("username") ? findUserByUsername(deps, name) : undefined,
+  ]);
+  return { user: byEmail ?? byName, typed: name };
 }
 
 /**
- * Password login: one password check for known and unknown users alike (a dummy PBKDF2 at our
- * work factor for unknown ones), then a new family. A hash imported from Django (another hasher,
- * or PBKDF2 at another count) is replaced by ours after it verifies, so its cost is paid once.
+ * Password login: one password check for known and unknown users alike (a dummy one at the current
+ * work factor and pepper for unknown ones; the failure event of a known one is written after the
+ * answer), then a new family. A hash imported from Django (another hasher, PBKDF2 at another count)
+ * or made under an older pepper is replaced by ours after it verifies, so its cost is paid once.
  * Before the check, the account's budget and lockout (keyed by its id, or by the identifier typed
  * when none matches, so an unknown account is refused alike) may refuse the attempt.
  */
@@ -63,13 +67,13 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     return { retryAfterSeconds: admission.retryAfterSeconds };
   }
   if (!user || !isUsablePassword(user.password)) {
-    await verifyAgainstDummy(input.password, config.pbkdf2Iterations);
+    await verifyAgainstDummy(input.password, config);
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
-  const valid = await verifyPassword(input.password, user.password);
+  const valid = await verifyPassword(input.password, user.password, config.passwordPeppers);
   // Until then the attempt counts as a failed password: parallel guesses cannot outrun the lockout.
   if (valid) passwordLoginSucceeded(deps, key, admission.attempt);
-  if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations, SUPPORTED_HASHERS.has(hasherOf(user.password)));
+  if (!valid) await hardenRuntime(input.password, user.password, config);
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
@@ -78,9 +82,9 @@ export async function login(deps: Deps, input: LoginInput): Promise<LoginResult>
     recordEvent(deps, user.id, "login_failed", { reason: "email_not_verified" });
     throw invalid("non_field_errors", EMAIL_NOT_VERIFIED);
   }
-  // Re-hash when the hasher or the configured work factor changed since this hash was made.
-  const rehash = needsRehash(user.password, config.pbkdf2Iterations);
-  const password = rehash ? await hashPassword(input.password, config.pbkdf2Iterations) : user.password;
+  // Re-hash when the hasher, the newest pepper or the configured work factor changed since this hash was made.
+  const rehash = needsRehash(user.password, config);
+  const password = rehash ? await makePassword(input.password, config) : user.password;
   // The flag came with the user row: a user without MFA costs no query more than before.
   if (user.mfaEnabled) {
     // No family, no last_login, no login event yet: the second factor decides.

@@ -118,7 +118,7 @@ export function providerDeps(providers: Record<string, unknown>, vars: Record<st
     db: drizzle(env.DB, { schema }),
     kv: env.TOKENS_KV,
     now: () => clock.now(),
-    defer: (work) => void pending.push(work),
+    defer: (work) => void pending.push(typeof work === "function" ? work() : work),
     client: { ip: "203.0.113.9", userAgent: "vitest", country: null },
     replica: replicaSession(env.DB),
     throttle: null,
