@@ -1,7 +1,7 @@
 // Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { makePassword, verifyPassword } from "../../crypto/passwords";
-import { mfaTickets, type User, users } from "../../db/schema";
+import { mfaTickets, socialAccounts, type User, users } from "../../db/schema";
 import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, invalid } from "../../core/errors";
@@ -35,7 +35,7 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
   const reset = how === "reset";
   const keepFamily = reset ? null : how.keepFamily;
   const hash = await makePassword(newPassword, deps.config);
-  const [updated] = await deps.db.batch([
+  const write = [
     deps.db
       .update(users)
       .set({ password: hash, updatedAt: deps.now(), ...(reset ? { emailVerified: true } : {}) })
@@ -44,8 +44,18 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
     revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
     // An MFA login half done with the old password must not finish after it changed.
     deps.db.delete(mfaTickets).where(eq(mfaTickets.userId, user.id)),
-  ]);
+  ] as const;
+  // A reset that proves an unverified address also drops the account's social links: they were made
+  // while nobody had proved the mailbox, possibly by someone who signed up, through a provider that
+  // does not vouch for addresses, with the victim's (pre-account takeover). The owner can connect again.
+  // Conditional on the password write before it in the same transaction, so a lost race drops nothing.
+  const dropSocialLinks = deps.db
+    .delete(socialAccounts)
+    .where(and(eq(socialAccounts.userId, user.id), sql`(select ${users.password} from ${users} where ${users.id} = ${user.id}) = ${hash}`))
+    .returning({ provider: socialAccounts.provider });
+  const [updated, , , dropped = []] = reset && !user.emailVerified ? await deps.db.batch([...write, dropSocialLinks]) : await deps.db.batch(write);
   if (updated.length === 0) return false;
+  for (const account of dropped) recordEvent(deps, user.id, "social_disconnect", { provider: account.provider, reason: "password_reset_verified_email" });
   if (deps.config.notifyPasswordChange) {
     // The notice says what happened: a reset ends every session, a change the others (or all of them).
     const notice: PasswordNotice = reset ? { kind: "reset" } : { kind: "change", sessionsEnded: keepFamily === null ? "all" : "others" };

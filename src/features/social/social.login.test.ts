@@ -3,6 +3,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { COOKIE_MODE, setCookies } from "../../../test/cookie-jar";
+import { NEW_PASSWORDS, resetMail } from "../../../test/conformance/case";
 import { call, clock, confirmationKeyFor, eventsOf, jwtPayload, mailTo, registerVerified } from "../../../test/helpers";
 import { codeStep, totpCode } from "../mfa/mfa.fixtures";
 import { count, FakeOidc, FakeWorld, footprint, newPerson, newSigningKey, type Person, socialConnect, socialLogin, userById } from "./social.fixtures";
@@ -130,6 +131,32 @@ describe("first login", () => {
     const response = await logIn({ ...person, email_verified: true });
     expect(response.status).toBe(200);
     expect((await userById(response.body.user.pk))!.email_verified).toBe(1);
+  });
+
+  it("pre-account takeover: a password reset that proves the unvouched address drops the social links made before", async () => {
+    // Someone signs up through the provider with an address they don't own (the provider doesn't vouch).
+    const attacker = newPerson({ email_verified: false });
+    const first = await logIn(attacker, { env: { ACCOUNT_EMAIL_VERIFICATION: "optional" } });
+    expect(first.status).toBe(200);
+    const userId = first.body.user.pk as number;
+    expect(await count("social_accounts", "user_id = ?", userId)).toBe(1);
+    // The mailbox's owner resets the password: the address is now proved, the earlier link is gone.
+    const { uid, token } = await resetMail(attacker.email!);
+    expect((await call("POST", "/auth/password/reset/confirm/", { body: { uid, token, ...NEW_PASSWORDS } })).status).toBe(200);
+    expect((await userById(userId))!.email_verified).toBe(1);
+    expect(await count("social_accounts", "user_id = ?", userId)).toBe(0);
+    expect((await eventsOf(userId)).find((e) => e.event === "social_disconnect")?.meta).toEqual({ provider: "keycloak", reason: "password_reset_verified_email" });
+    // The provider account no longer opens the owner's account: it is refused as a taken address.
+    expect((await logIn(attacker, { env: { ACCOUNT_EMAIL_VERIFICATION: "optional" } })).body).toEqual(TAKEN);
+  });
+
+  it("a reset of an already verified address keeps the social links", async () => {
+    const person = newPerson();
+    const first = await logIn(person);
+    expect(first.status).toBe(200);
+    const { uid, token } = await resetMail(person.email!);
+    expect((await call("POST", "/auth/password/reset/confirm/", { body: { uid, token, ...NEW_PASSWORDS } })).status).toBe(200);
+    expect(await count("social_accounts", "user_id = ?", first.body.user.pk)).toBe(1);
   });
 
   it("SOCIALACCOUNT_AUTO_SIGNUP=false or sign-up closed: 403 for a new provider account, nothing written; linked accounts still log in", async () => {
