@@ -3,7 +3,7 @@
 // See bench/README.md for what is measured and how. Writes bench/RESULTS.md
 // and bench/.out/results.json. Knobs (environment):
 //   BENCH_ROUNDS (3)  BENCH_SECONDS (7)  BENCH_CONNECTIONS (10)
-//   BENCH_WARMUP_SECONDS (2)  BENCH_PORT (8810: dev proxies on 8811..8814)
+//   BENCH_WARMUP_SECONDS (2)  BENCH_PORT (8810: dev proxies on 8811..8815)
 //   BENCH_OURS_CONFIG (wrangler.toml of the repository root)
 //   BENCH_SKIP_STARTUP=1 (skip the startup CPU profiles)
 //   BENCH_QUICK=1 (one short round, no startup profiles: checks the scripts work; the report
@@ -98,6 +98,14 @@ const pkgVersion = (name) => {
 };
 
 // ------------------------------------------------------------ targets
+// "ours-throttled": every exact scope at a rate no run reaches. `user` is the rate-limiting binding
+// (not a Durable Object) and accepts only null or its default: off here, as in "ours".
+const THROTTLE_RATES_HIGH = Object.fromEntries(
+  ["login", "login_identifier", "register", "password_reset", "password_reset_email", "resend_email", "confirm", "refresh", "mfa", "social"].map((k) => [k, "1000000/min"]),
+);
+THROTTLE_RATES_HIGH.user = null;
+// The scenarios measured twice (GET user/ spends no exact throttle: nothing to compare).
+const THROTTLED_SCENARIOS = ["register", "login", "refresh", "verify", "confirm"];
 const runId = Date.now().toString(36);
 const TARGETS = [
   { key: "hello", title: "floor: Hono hello world", config: join(BENCH, "workers/hello/wrangler.toml"), persist: false, scenarios: S.helloScenarios() },
@@ -116,6 +124,25 @@ const TARGETS = [
       JWT_SIGNING_KEY: { type: "secret_text", value: randomBytes(32).toString("hex") },
     },
     scenarios: S.oursScenarios({ runId, connections: CONNECTIONS }),
+  },
+  {
+    // The same app and bundle with throttles on and every limit far above what a run sends, so
+    // nothing is refused: its scenarios minus ours' are the cost of the throttle calls (one Durable
+    // Object call per key; locally the objects run in the same workerd process, so their CPU counts).
+    key: "ours-throttled",
+    title: "edge-rest-auth, throttles on (limits too high to refuse)",
+    config: OURS_CONFIG,
+    bundleFrom: "ours",
+    persist: join(OUT, "state", "ours-throttled"),
+    envFiles: [join(OUT, "no-such.env")],
+    bindings: {
+      ACCOUNT_EMAIL_VERIFICATION: { type: "plain_text", value: "none" },
+      THROTTLE_ENABLED: { type: "plain_text", value: "true" },
+      THROTTLE_RATES: { type: "plain_text", value: JSON.stringify(THROTTLE_RATES_HIGH) },
+      PBKDF2_ITERATIONS: { type: "plain_text", value: "100000" },
+      JWT_SIGNING_KEY: { type: "secret_text", value: randomBytes(32).toString("hex") },
+    },
+    scenarios: S.oursScenarios({ runId, connections: CONNECTIONS, prefix: "ours-throttled", only: THROTTLED_SCENARIOS }),
   },
   {
     key: "peer",
@@ -194,6 +221,13 @@ try {
   // figure), and run that bundle below, so edits to src/ during the run
   // cannot restart a Worker under load. Then startup CPU, on a quiet machine.
   for (const t of TARGETS) {
+    if (t.bundleFrom) {
+      // Same config, same bundle: only its vars differ.
+      const from = byKey[t.bundleFrom];
+      if (from.failed) t.failed = from.failed;
+      else t.entrypoint = from.entrypoint;
+      continue;
+    }
     log(`bundle: ${t.title}`);
     const b = await bundleSize({ config: t.config, outdir: join(OUT, "bundle", t.key), cwd: ROOT });
     results.bundle[t.key] = b;
@@ -356,6 +390,7 @@ try {
     if (!r.median || !f?.median) continue;
     r.ratio = { rps: r.median.rps / f.median.rps, cpu: r.median.cpuMsPerReq / f.median.cpuMsPerReq };
   }
+  results.throttleCost = throttleCost(results.scenarios);
   const all = Object.values(results.scenarios).flatMap((r) => r.rounds);
   results.noise = {
     foreignCoresMedian: median(all.map((x) => x.foreignCores)),
@@ -389,6 +424,42 @@ process.exit(results.fatal ? 1 : 0);
 // ------------------------------------------------------------ helpers
 function fmt(x, digits = 1) {
   return Number.isFinite(x) ? x.toFixed(digits) : "-";
+}
+
+/**
+ * Throttles on minus off, per scenario: the difference of the medians over rounds (CPU ms/req, p50,
+ * p99), and the same difference within each round (both runs of a round are at most minutes apart)
+ * as its spread.
+ */
+function throttleCost(scenarios) {
+  const rows = [];
+  for (const name of THROTTLED_SCENARIOS) {
+    const off = scenarios[`ours.${name}`];
+    const on = scenarios[`ours-throttled.${name}`];
+    if (!off?.median || !on?.median) continue;
+    const perRound = (key) =>
+      on.rounds
+        .map((x) => [x, off.rounds.find((y) => y.round === x.round)])
+        .filter(([, y]) => y)
+        .map(([x, y]) => x[key] - y[key]);
+    const cpuRounds = perRound("cpuMsPerReq");
+    const p50Rounds = perRound("p50");
+    rows.push({
+      scenario: name,
+      off: `ours.${name}`,
+      on: `ours-throttled.${name}`,
+      cpuMsPerReq: on.median.cpuMsPerReq - off.median.cpuMsPerReq,
+      cpuRounds,
+      p50: on.median.p50 - off.median.p50,
+      p50Rounds,
+      p99: on.median.p99 - off.median.p99,
+      rps: { off: off.median.rps, on: on.median.rps },
+      cpuOff: off.median.cpuMsPerReq,
+      cpuOn: on.median.cpuMsPerReq,
+      errors: off.errors + on.errors,
+    });
+  }
+  return rows;
 }
 
 /** [[a1,a2,a3],[b1],[c1,c2]] -> a1 b1 c1 a2 c2 a3 */

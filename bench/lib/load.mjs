@@ -9,6 +9,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * A request spec:
  *   { method, path, headers?, body?: string | () => string,
  *     onBody?: (status, body) => boolean   // false counts as an error
+ *     expectStatus?: number                // this status (not 2xx) is the success
  *   }
  * `body` as a function builds a fresh body per request (unique users, one
  * refresh token per request, ...).
@@ -76,8 +77,10 @@ export async function runLoad({ target, spec, connections, amount, maxSeconds, s
   const foreignCores = Math.max(0, sys1.busy - sys0.busy - (bench1 - bench0)) / windowMs;
   const stealCores = (sys1.steal - sys0.steal) / windowMs;
   const completed = responses; // responses received (any status)
-  const ok = r["2xx"] - Math.min(counters.semantic, r["2xx"]);
-  const errors = r.errors + r.timeouts + r.non2xx + Math.min(counters.semantic, r["2xx"]);
+  // A scenario may expect one status other than 2xx (a refused key): then that status is success.
+  const expected = spec.expectStatus ? (r.statusCodeStats[spec.expectStatus]?.count ?? 0) : r["2xx"];
+  const ok = expected - Math.min(counters.semantic, expected);
+  const errors = r.errors + r.timeouts + (spec.expectStatus ? completed - expected : r.non2xx) + Math.min(counters.semantic, expected);
   return {
     amount,
     completed,

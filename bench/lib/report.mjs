@@ -119,6 +119,8 @@ export function renderResults(res) {
   for (const [id, r] of warnings) L.push(`- Warning, \`${id}\`: ${esc(r.warning)}`);
   if (warnings.length) L.push("");
 
+  renderThrottleCost(L, res);
+
   const peerVs = [
     ["ours.login", "peer.signin", "login vs sign-in"],
     ["ours.register", "peer.signup", "registration vs sign-up"],
@@ -232,4 +234,43 @@ function renderLatency(L, res) {
     }
     L.push("");
   }
+}
+
+/** Issue 8: the added cost per throttled request, "ours-throttled" minus "ours" (run.mjs, throttleCost). */
+function renderThrottleCost(L, res) {
+  const rows = res.throttleCost ?? [];
+  if (!rows.length) return;
+  const sgn = (x, d) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(d)}` : "-");
+  const range = (xs, d) => (xs.length ? `${sgn(Math.min(...xs), d)} … ${sgn(Math.max(...xs), d)}` : "-");
+  const calls = {
+    register: "2 (a look and a spend on the client's object)",
+    login: "2 before the answer (client, then account budget and lockout) + 1 after it (the right password forgives the attempt)",
+    refresh: "1 (client)",
+    verify: "1 (client)",
+    confirm: "1 (client)",
+  };
+  L.push("## Throttle cost per request (issue 8)");
+  L.push("");
+  L.push(
+    "The same requests against the same bundle started twice: `ours` with `THROTTLE_ENABLED=false`, `ours-throttled` with throttles on and every exact scope at " +
+      "`1000000/min` (nothing is refused; `user`, the rate-limiting binding, is `null` in both: it accepts only `null` or `120/min`). " +
+      "Throttle cost = throttled − unthrottled: difference of the medians over rounds; in brackets the min … max of the same difference within each round. " +
+      "Locally every Durable Object runs in the Worker's own workerd process, so the object's work (its RPC and SQLite write) is counted here as Worker CPU; " +
+      "on Cloudflare it is billed to the object, not to the Worker, and each call is a network round trip to where the object lives. " +
+      "All requests come from 127.0.0.1, so each scenario's client-keyed calls all go to one object, which handles one call at a time.",
+  );
+  L.push("");
+  L.push("| Scenario | Durable Object calls | CPU ms/req off → on | throttle cost per request: CPU ms | p50 ms off → on | throttle cost: p50 ms | throttle cost: p99 ms | req/s off → on | errors |");
+  L.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const off = res.scenarios[r.off].median;
+    const on = res.scenarios[r.on].median;
+    L.push(
+      `| \`${r.on}\` − \`${r.off}\` | ${calls[r.scenario] ?? "-"} | ${f(r.cpuOff, 3)} → ${f(r.cpuOn, 3)} | **${sgn(r.cpuMsPerReq, 3)}** (${range(r.cpuRounds, 3)}) | ` +
+        `${f(off.p50, 1)} → ${f(on.p50, 1)} | ${sgn(r.p50, 1)} (${range(r.p50Rounds, 1)}) | ${sgn(r.p99, 1)} | ${f(r.rps.off, 0)} → ${f(r.rps.on, 0)} | ${r.errors} |`,
+    );
+  }
+  L.push("");
+  L.push("Latency here is local and under load (10 connections queue on one isolate): it shows the added work, not the round trip to a Durable Object elsewhere.");
+  L.push("");
 }

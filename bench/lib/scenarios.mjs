@@ -92,9 +92,13 @@ export function pbkdf2Scenarios() {
 
 // ---------------------------------------------------------------- ours
 
-export function oursScenarios({ runId, connections }) {
+/**
+ * Our scenarios. `prefix` names the target in the ids ("ours", or "ours-throttled" for the same app
+ * with throttles on); `only` keeps these scenario names (e.g. ["login", "refresh"]).
+ */
+export function oursScenarios({ runId, connections, prefix = "ours", only }) {
   const st = { n: 0, users: [], refreshPool: [], poolMisses: 0 };
-  const uname = () => `b${runId}u${++st.n}`;
+  const uname = () => `b${runId}${prefix === "ours" ? "" : "t"}u${++st.n}`;
   const newUser = () => {
     const username = uname();
     return { username, email: `${username}@bench.test`, password1: PASSWORD, password2: PASSWORD };
@@ -117,7 +121,7 @@ export function oursScenarios({ runId, connections }) {
     return (await login(t, st.users[0])).access;
   };
 
-  return [
+  const all = [
     {
       id: "ours.register",
       label: "POST /auth/registration/ (unique users)",
@@ -222,7 +226,22 @@ export function oursScenarios({ runId, connections }) {
         return { method: "POST", path: "/auth/token/verify/", body: json({ token }) };
       },
     },
+    {
+      id: "ours.confirm",
+      label: "POST /auth/registration/verify-email/ (wrong key: 404)",
+      floor: "hello",
+      // A declared-throttle endpoint (scope `confirm`, by client) whose answer needs no account: the
+      // throttle call is most of what it does. 404 is the expected answer, not an error.
+      async prepare(t) {
+        const body = { key: "bench-wrong-key" };
+        expect(await call(t.base, "POST", "/auth/registration/verify-email/", { body }), 404, "POST /auth/registration/verify-email/ with a wrong key");
+        return { method: "POST", path: "/auth/registration/verify-email/", body: json(body), expectStatus: 404 };
+      },
+    },
   ];
+  return all
+    .filter((s) => !only || only.includes(s.id.slice("ours.".length)))
+    .map((s) => ({ ...s, id: `${prefix}.${s.id.slice("ours.".length)}` }));
 }
 
 // ---------------------------------------------------------------- the peer
