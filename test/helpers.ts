@@ -66,6 +66,8 @@ export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
   env?: Record<string, string>;
+  /** Bindings to use instead of the test env (test/faults.ts wraps D1 and KV); `env` is then ignored. */
+  bindings?: Bindings;
 }
 
 export interface CallResult {
@@ -94,7 +96,7 @@ export async function call(method: string, path: string, options: CallOptions = 
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), envWith(options.env), ctx);
+  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), options.bindings ?? envWith(options.env), ctx);
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   let parsed: unknown = undefined;

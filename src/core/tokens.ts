@@ -157,6 +157,20 @@ export function prepareNewFamily(deps: Deps, userId: number | SQL) {
 
 const denylistKey = (jti: string) => `denylist:${jti}`;
 
+/**
+ * The denylist entry of `jti`, or null. The denylist only saves D1 work: a logged-out token's family
+ * is revoked in D1, and a rotated one is no longer its family's current jti there. So when KV cannot
+ * answer, the token is treated as unlisted and D1 decides, with the same outcome.
+ */
+async function denylisted(deps: Deps, jti: string): Promise<string | null> {
+  try {
+    return await deps.kv.get(denylistKey(jti));
+  } catch (error) {
+    console.warn("KV denylist unavailable; D1 decides", error);
+    return null;
+  }
+}
+
 /** KV denylist entry that lives exactly as long as the token could. */
 function denylist(deps: Deps, claims: TokenClaims, reason: "rotated" | "logout"): Promise<void> {
   const ttl = Math.max(60, claims.exp - Math.floor(deps.now() / 1000) + deps.config.jwtLeeway);
@@ -198,7 +212,7 @@ async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
 async function checkRefreshToken(deps: Deps, token: string): Promise<{ claims: TokenClaims; rotated: boolean } | null> {
   const claims = await decodeToken(deps, token, "refresh");
   if (!claims) return null;
-  const listed = await deps.kv.get(denylistKey(claims.jti));
+  const listed = await denylisted(deps, claims.jti);
   if (listed !== null && listed !== "rotated") return null;
   return { claims, rotated: listed === "rotated" };
 }
@@ -372,7 +386,7 @@ export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
   if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
-  if (claims.token_type === "refresh" && (await deps.kv.get(denylistKey(claims.jti)))) return false;
+  if (claims.token_type === "refresh" && (await denylisted(deps, claims.jti))) return false;
   const family = await prepared(deps.db, familyState).get({ family: claims.fam });
   if (!family || family.userId !== Number(claims.user_id)) return false;
   if (family.revokedAt !== null) return false;
