@@ -24,6 +24,8 @@ export interface StorageCall {
 export interface FaultPlan {
   /** Index (0-based, over D1 round trips: a statement or a whole batch) of the D1 call that fails. */
   d1At?: number;
+  /** Every D1 call whose SQL matches fails. */
+  d1Matching?: RegExp;
   /** Every KV operation fails. */
   kvDown?: boolean;
   mode?: FaultMode;
@@ -59,7 +61,7 @@ export function faultyBindings(plan: FaultPlan = {}, base: Bindings = env as unk
   /** Counts one D1 round trip; rejects instead of running it when it is the chosen one. */
   const d1Call = <T>(what: string, run: () => Promise<T>): Promise<T> => {
     const index = d1Calls++;
-    const failed = index === plan.d1At;
+    const failed = index === plan.d1At || (plan.d1Matching?.test(what) ?? false);
     calls.push({ binding: "DB", what, failed });
     if (failed) {
       injected++;
