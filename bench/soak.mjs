@@ -4,10 +4,13 @@
 // every user has its profile, every family is consistent with what its client holds, every queued
 // mail reached the sink exactly once (or is dead with the sink's reason), no event lost.
 //
-//   node bench/soak.mjs [--duration 60] [--max-requests 20000] [--concurrency 8] [--port 8799] [--sink-port 8798]
+//   node bench/soak.mjs [--duration 60] [--max-requests 20000] [--concurrency 8] [--port 18799] [--sink-port 18798]
 //
 // Only loopback is used. The cron is driven through wrangler dev's /__scheduled (--test-scheduled).
 import { spawn, spawnSync } from "node:child_process";
+import { openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
@@ -16,8 +19,8 @@ const { values: opts } = parseArgs({
     duration: { type: "string", default: "60" },
     "max-requests": { type: "string", default: "20000" },
     concurrency: { type: "string", default: "8" },
-    port: { type: "string", default: "8799" },
-    "sink-port": { type: "string", default: "8798" },
+    port: { type: "string", default: "18799" },
+    "sink-port": { type: "string", default: "18798" },
     "drain-seconds": { type: "string", default: "200" },
   },
 });
@@ -27,12 +30,14 @@ const CONCURRENCY = Number(opts.concurrency);
 const HOST = "127.0.0.1";
 const BASE = `http://${HOST}:${opts.port}`;
 const RUN = `soak${Date.now().toString(36)}`;
+// Outside the project: wrangler dev restarts the Worker when files under it change.
+const LOG = join(tmpdir(), `${RUN}.server.log`);
 const PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "another horse battery staple";
 
 // ---------------------------------------------------------------- mail sink (the provider, faulty)
 /** Accepted deliveries by idempotency key, and every attempt. */
-const sink = { accepted: new Map(), attempts: 0, refused: { 503: 0, 429: 0, 422: 0 }, byAddress: new Map() };
+const sink = { accepted: new Map(), attempts: 0, malformed: [], refused: { 503: 0, 429: 0, 422: 0 }, byAddress: new Map() };
 let sinkHealthy = false;
 const sinkServer = createServer((req, res) => {
   let body = "";
@@ -40,7 +45,17 @@ const sinkServer = createServer((req, res) => {
   req.on("end", () => {
     sink.attempts++;
     const key = req.headers["idempotency-key"] ?? "";
-    const mail = JSON.parse(body);
+    let mail;
+    try {
+      mail = JSON.parse(body);
+    } catch {
+      mail = undefined;
+    }
+    if (!Array.isArray(mail?.to)) {
+      // Not a mail (a delivery cut off mid-body, or a stray request): refused, and reported.
+      sink.malformed.push(`${req.method} ${req.url} ${body.slice(0, 120)}`);
+      return res.writeHead(400).end("not a mail");
+    }
     const roll = Math.random();
     // A 422 is the provider refusing the message for good: the outbox keeps it dead with this reason.
     if (!sinkHealthy && roll < 0.02) return refuse(res, 422, `{"message":"soak: refused ${key}"}`);
@@ -63,14 +78,25 @@ function refuse(res, status, text) {
 let requests = 0;
 const statusCounts = new Map();
 const serverErrors = [];
+const networkErrors = [];
+const devRestarts = [];
 async function api(method, path, { body, token } = {}) {
   requests++;
   const headers = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${BASE}/auth/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(`${BASE}/auth/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    // The connection itself failed (wrangler dev dropped it): counted apart, and the flow stops here.
+    networkErrors.push(`${method} ${path}: ${error.cause?.code ?? error.message}`);
+    return { status: 0, body: undefined };
+  }
   const text = await response.text();
   statusCounts.set(response.status, (statusCounts.get(response.status) ?? 0) + 1);
-  if (response.status >= 500) serverErrors.push(`${method} ${path} -> ${response.status} ${text.slice(0, 200)}`);
+  // wrangler dev's own answer when its workerd process restarted: the dev server, not the API.
+  if (response.status === 503 && text.startsWith("Your worker restarted")) devRestarts.push(`${method} ${path}`);
+  else if (response.status >= 500) serverErrors.push(`${method} ${path} -> ${response.status} ${text.slice(0, 200)}`);
   let json;
   try {
     json = JSON.parse(text);
@@ -196,8 +222,9 @@ await new Promise((resolve) => sinkServer.listen(Number(opts["sink-port"]), HOST
 const server = spawn(
   "npm",
   ["start", "--", "--port", opts.port, "--test-scheduled", "--var", "MAIL_API_KEY:soak-key", "--var", `MAIL_API_URL:http://${HOST}:${opts["sink-port"]}/emails`, "--var", "THROTTLE_ENABLED:false"],
-  { stdio: ["ignore", "ignore", "inherit"], detached: true },
+  { stdio: ["ignore", openSync(LOG, "w"), openSync(LOG, "a")], detached: true },
 );
+console.error(`server log: ${LOG}`);
 const stop = () => {
   try {
     process.kill(-server.pid, "SIGTERM");
@@ -286,6 +313,8 @@ try {
     requests: loadRequests,
     requestsWithDrain: requests,
     statuses: Object.fromEntries([...statusCounts].sort()),
+    connectionErrors: networkErrors.length,
+    devServerRestarts: devRestarts,
     usersSignedUp: signedUp,
     usersParked: [...expected.users.values()].filter((u) => u.parked).length,
     familiesChecked,
@@ -294,6 +323,7 @@ try {
     mailsDead422: dead,
     sinkAttempts: sink.attempts,
     sinkRefused: sink.refused,
+    sinkMalformed: sink.malformed,
     pendingAfterDrain: pending,
     events: eventCounts,
     problems,
