@@ -2,7 +2,9 @@
 // D1 down at any endpoint's first round trip: 503 in the contract's shape, never a 500.
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { getConfig } from "../../src/config";
 import { allEndpoints } from "../../src/features";
+import { allResponses } from "../../src/http/openapi";
 import { call, envWith, jwtPayload, loggedIn } from "../helpers";
 import { faultyBindings } from "../faults";
 
@@ -92,6 +94,8 @@ describe("D1 unavailable at the first round trip of any declared endpoint", () =
         unavailable++;
         expect(response.body, label).toEqual({ detail: "Service temporarily unavailable." });
         expect(response.headers.get("retry-after"), label).toBe("5");
+        // The OpenAPI document says so for this operation.
+        expect(allResponses(getConfig(envWith()), declaration)[503], `${label}: 503 not documented`).toBeDefined();
       } else {
         // Answered without D1 (documents, JWKS, a body refused before any query), or D1 failed only in
         // work done after the answer (history, mail outbox).
