@@ -19,6 +19,10 @@ export interface StorageCall {
   binding: "DB" | "KV";
   what: string;
   failed: boolean;
+  /** Its index among the D1 round trips (-1 for KV). */
+  index: number;
+  /** Which request (0-based, with a shared counter) made it. */
+  request: number;
 }
 
 export interface FaultPlan {
@@ -51,20 +55,19 @@ const STATEMENT_RUNS = ["first", "all", "run", "raw"] as const;
  * counts as one call; a batch is one call too (it is one round trip and one transaction), and gets the
  * real statements back. withSession (D1 Sessions API) hands out a session wrapped the same way.
  */
-export function faultyBindings(plan: FaultPlan = {}, base: Bindings = env as unknown as Bindings): FaultyBindings {
-  const calls: StorageCall[] = [];
-  let d1Calls = 0;
-  let injected = 0;
+export function faultyBindings(plan: FaultPlan = {}, base: Bindings = env as unknown as Bindings, shared?: FaultCounter): FaultyBindings {
+  const counter = shared ?? newFaultCounter();
+  const calls = counter.calls;
   const mode = plan.mode ?? "error";
   const real = new WeakMap<object, D1PreparedStatement>();
 
   /** Counts one D1 round trip; rejects instead of running it when it is the chosen one. */
   const d1Call = <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    const index = d1Calls++;
+    const index = counter.d1Calls++;
     const failed = index === plan.d1At || (plan.d1Matching?.test(what) ?? false);
-    calls.push({ binding: "DB", what, failed });
+    calls.push({ binding: "DB", what, failed, index, request: counter.requests });
     if (failed) {
-      injected++;
+      counter.injected++;
       faultTotals.injected++;
       return Promise.reject(new Error(D1_ERRORS[mode]));
     }
@@ -102,9 +105,9 @@ export function faultyBindings(plan: FaultPlan = {}, base: Bindings = env as unk
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         const failed = plan.kvDown === true;
-        calls.push({ binding: "KV", what: `${String(property)} ${String(args[0])}`, failed });
+        calls.push({ binding: "KV", what: `${String(property)} ${String(args[0])}`, failed, index: -1, request: counter.requests });
         if (failed) {
-          injected++;
+          counter.injected++;
           faultTotals.injected++;
           return Promise.reject(new Error(KV_ERROR.replace("GET", String(property).toUpperCase())));
         }
@@ -117,19 +120,34 @@ export function faultyBindings(plan: FaultPlan = {}, base: Bindings = env as unk
     env: { ...base, DB: wrapDatabase(base.DB), TOKENS_KV: kvWrapper },
     calls,
     get d1Calls() {
-      return d1Calls;
+      return counter.d1Calls;
     },
     get injected() {
-      return injected;
+      return counter.injected;
     },
   };
 }
+
+/** The count of D1 round trips and requests that several wrapped bindings share (one per test case run). */
+export interface FaultCounter {
+  d1Calls: number;
+  requests: number;
+  injected: number;
+  calls: StorageCall[];
+}
+
+export const newFaultCounter = (): FaultCounter => ({ d1Calls: 0, requests: 0, injected: 0, calls: [] });
 
 /**
  * Tables written after the response (waitUntil): the security history and the mail outbox. A fault
  * there cannot fail the request that is already answered; snapshots leave them out.
  */
 export const WRITTEN_AFTER_RESPONSE = new Set(["events", "mail_outbox"]);
+/**
+ * Attempt counters, taken before the attempt is judged so that parallel guesses share one limit: an
+ * attempt that then fails for any reason, an outage included, has been made. Snapshots leave them out.
+ */
+const ATTEMPT_COUNTERS: Record<string, string[]> = { mfa_tickets: ["failures"] };
 /** Static data seeded by a migration, never written by a request. */
 const STATIC_TABLES = new Set(["common_passwords", "d1_migrations"]);
 
@@ -144,7 +162,8 @@ export async function snapshot(): Promise<Record<string, unknown[]>> {
     const withRowid = await env.DB.prepare(`select * from "${name}" order by rowid`)
       .all()
       .catch(() => env.DB.prepare(`select * from "${name}"`).all());
-    out[name] = withRowid.results;
+    const masked = ATTEMPT_COUNTERS[name] ?? [];
+    out[name] = withRowid.results.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !masked.includes(column))));
   }
   return out;
 }

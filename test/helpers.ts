@@ -77,6 +77,12 @@ export interface CallResult {
   text: string;
 }
 
+/** When set, every call() hands its bindings through it first (test/faults.ts fails storage calls this way). */
+let bindingsHook: ((bindings: Bindings) => Promise<Bindings>) | null = null;
+export function setBindingsHook(hook: typeof bindingsHook): void {
+  bindingsHook = hook;
+}
+
 /** One request through the Worker's fetch handler; waits for its waitUntil work (mail, events). */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
   const headers = new Headers(options.headers);
@@ -95,8 +101,10 @@ export async function call(method: string, path: string, options: CallOptions = 
     }
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  const given = options.bindings ?? envWith(options.env);
+  const bindings = bindingsHook ? await bindingsHook(given) : given;
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), options.bindings ?? envWith(options.env), ctx);
+  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), bindings, ctx);
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   let parsed: unknown = undefined;

@@ -1,5 +1,6 @@
 // Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
-import { and, eq } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { verifyPassword } from "../../crypto/passwords";
 import { hashPassword } from "../../crypto/pbkdf2";
 import { mfaTickets, type User, users } from "../../db/schema";
@@ -31,7 +32,13 @@ async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput)
  * address verified (the link proved control of the mailbox); a change keeps `keepFamily`, if any.
  * The update is conditional on the old hash, so of two racing resets with one token only one succeeds.
  */
-async function storeNewPassword(deps: Deps, user: User, newPassword: string, how: "reset" | { keepFamily: string | null }): Promise<boolean> {
+async function storeNewPassword(
+  deps: Deps,
+  user: User,
+  newPassword: string,
+  how: "reset" | { keepFamily: string | null },
+  credential?: SpentCredential,
+): Promise<boolean> {
   const reset = how === "reset";
   const keepFamily = reset ? null : how.keepFamily;
   const hash = await hashPassword(newPassword, deps.config.pbkdf2Iterations);
@@ -39,11 +46,13 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
     deps.db
       .update(users)
       .set({ password: hash, updatedAt: deps.now(), ...(reset ? { emailVerified: true } : {}) })
-      .where(and(eq(users.id, user.id), eq(users.password, user.password)))
+      .where(and(eq(users.id, user.id), eq(users.password, user.password), credential?.stillValid))
       .returning({ id: users.id }),
     revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
     // An MFA login half done with the old password must not finish after it changed.
     deps.db.delete(mfaTickets).where(eq(mfaTickets.userId, user.id)),
+    // Spent in the same transaction as the password it sets: a failed write spends nothing.
+    ...(credential ? [credential.spend] : []),
   ]);
   if (updated.length === 0) return false;
   if (deps.config.notifyPasswordChange) {
@@ -52,6 +61,12 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
     sendMail(deps, passwordChangedMail(deps.config, user.email, user.username, notice));
   }
   return true;
+}
+
+/** A stored single-use credential a reset consumes (the reset capability): its check and its DELETE, un-run. */
+export interface SpentCredential {
+  stillValid: SQL;
+  spend: BatchItem<"sqlite">;
 }
 
 export interface ChangePasswordInput extends NewPasswordInput {
@@ -91,13 +106,12 @@ export interface ResetConfirmInput extends NewPasswordInput {
 
 /**
  * Sets the new password of a reset (by token or capability): every session ends, the address
- * counts as verified (the link proved control of the mailbox). `claim` runs after validation and
- * before the write; it returns false when the credential was already used (a lost race).
+ * counts as verified (the link proved control of the mailbox). A `credential` is checked and spent
+ * in the write's own batch; false when it (or the password it was issued for) is no longer there.
  */
-export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
+export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, credential?: SpentCredential): Promise<boolean> {
   await checkNewPassword(deps, user, input);
-  if (claim && !(await claim())) return false;
-  if (!(await storeNewPassword(deps, user, input.new_password1, "reset"))) return false;
+  if (!(await storeNewPassword(deps, user, input.new_password1, "reset", credential))) return false;
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
   recordEvent(deps, user.id, "password_reset");
   return true;
