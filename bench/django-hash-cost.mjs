@@ -33,9 +33,10 @@ function run(args) {
   if (r.status !== 0) throw new Error(`wrangler ${args.join(" ")}: ${r.stdout}${r.stderr}`);
 }
 run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
-const rows = users.map((u) => `(${u.id}, 'u${u.id}', 'u${u.id}@example.com', 1, '${u.hash}', 0, 0)`).join(", ");
+// ASCII names: their identifier keys (src/core/username.ts) are their lower case.
+const rows = users.map((u) => `(${u.id}, 'u${u.id}', 'u${u.id}', 'u${u.id}@example.com', 'u${u.id}@example.com', 1, '${u.hash}', 0, 0)`).join(", ");
 run(["d1", "execute", "DB", "--local", "--persist-to", persist, "--command",
-  `INSERT INTO users (id, username, email, email_verified, password, date_joined, updated_at) VALUES ${rows}`]);
+  `INSERT INTO users (id, username, username_key, email, email_key, email_verified, password, date_joined, updated_at) VALUES ${rows}`]);
 
 const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist,
   "--var", "JWT_SIGNING_KEY:dev-insecure-0123456789abcdef0123456789abcdef", "--var", "THROTTLE_ENABLED:false"],

@@ -6,6 +6,8 @@
 //   BENCH_WARMUP_SECONDS (2)  BENCH_PORT (8810: dev proxies on 8811..8814)
 //   BENCH_OURS_CONFIG (wrangler.toml of the repository root)
 //   BENCH_SKIP_STARTUP=1 (skip the startup CPU profiles)
+//   BENCH_QUICK=1 (one short round, no startup profiles: checks the scripts work; the report
+//   goes to bench/.out/RESULTS.quick.md, never over bench/RESULTS.md)
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -26,13 +28,15 @@ const num = (name, dflt) => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
   return n;
 };
-const ROUNDS = Math.max(3, Math.round(num("BENCH_ROUNDS", 3)));
-const SECONDS = num("BENCH_SECONDS", 7);
+// A check that the runner works, not a measurement: figures from it are never written to RESULTS.md.
+const QUICK = process.env.BENCH_QUICK === "1";
+const ROUNDS = QUICK ? 1 : Math.max(3, Math.round(num("BENCH_ROUNDS", 3)));
+const SECONDS = QUICK ? 1 : num("BENCH_SECONDS", 7);
 const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 10));
-const WARMUP = num("BENCH_WARMUP_SECONDS", 2);
+const WARMUP = QUICK ? 0.5 : num("BENCH_WARMUP_SECONDS", 2);
 const PORT = Math.round(num("BENCH_PORT", 8810));
 const OURS_CONFIG = process.env.BENCH_OURS_CONFIG ? join(process.cwd(), process.env.BENCH_OURS_CONFIG) : join(ROOT, "wrangler.toml");
-const SKIP_STARTUP = process.env.BENCH_SKIP_STARTUP === "1";
+const SKIP_STARTUP = QUICK || process.env.BENCH_SKIP_STARTUP === "1";
 // Development aid: only these scenario ids (comma-separated, e.g. "hello.get,ours.user");
 // the report then goes to bench/.out/RESULTS.partial.md, never over bench/RESULTS.md.
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((x) => x.trim()).filter(Boolean);
@@ -76,6 +80,7 @@ const { runLoad } = await import("./lib/load.mjs");
 const { bundleSize, startupCpu, wrangler, WRANGLER_BIN } = await import("./lib/build.mjs");
 const { machineInfo } = await import("./lib/proc.mjs");
 const { checkTargets } = await import("./lib/targets.mjs");
+const { latencyModel } = await import("./lib/latency.mjs");
 const S = await import("./lib/scenarios.mjs");
 
 const median = (xs) => {
@@ -125,7 +130,7 @@ const byKey = Object.fromEntries(TARGETS.map((t) => [t.key, t]));
 const results = {
   date: new Date().toISOString(),
   command: commandLine(),
-  settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, warmupSeconds: WARMUP, maxRequestsPerRun: MAX_REQUESTS, skipStartup: SKIP_STARTUP },
+  settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, warmupSeconds: WARMUP, maxRequestsPerRun: MAX_REQUESTS, skipStartup: SKIP_STARTUP, quick: QUICK },
   machine: {
     nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
     cpus: cpus().length,
@@ -338,6 +343,10 @@ try {
       p99: median(r.rounds.map((x) => x.p99)),
       cpuMsPerReq: median(r.rounds.map((x) => x.cpuMsPerReq)),
     };
+    r.spread = {
+      rps: { min: Math.min(...r.rounds.map((x) => x.rps)), max: Math.max(...r.rounds.map((x) => x.rps)) },
+      cpuMsPerReq: { min: Math.min(...r.rounds.map((x) => x.cpuMsPerReq)), max: Math.max(...r.rounds.map((x) => x.cpuMsPerReq)) },
+    };
     r.errors = r.rounds.reduce((a, x) => a + x.errors, 0);
     r.requests = r.rounds.reduce((a, x) => a + x.completed, 0);
   }
@@ -354,6 +363,12 @@ try {
     stealCoresMedian: median(all.map((x) => x.stealCores)),
     loadavgAtStart: results.noise?.loadavgAtStart,
   };
+  try {
+    results.latency = latencyModel(ROOT);
+  } catch (e) {
+    results.latency = { error: e.message };
+    log(`latency model: ${e.message}`);
+  }
   results.targetsCheck = checkTargets(results);
 } catch (e) {
   results.fatal = e.stack ?? String(e);
@@ -366,8 +381,9 @@ try {
 results.wallSeconds = (Date.now() - t0) / 1000;
 writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 2));
 const { renderResults } = await import("./lib/report.mjs");
-writeFileSync(ONLY.length ? join(OUT, "RESULTS.partial.md") : join(BENCH, "RESULTS.md"), renderResults(results));
-log(`wrote ${ONLY.length ? "bench/.out/RESULTS.partial.md" : "bench/RESULTS.md"} and bench/.out/results.json in ${(results.wallSeconds / 60).toFixed(1)} min`);
+const reportName = QUICK ? ".out/RESULTS.quick.md" : ONLY.length ? ".out/RESULTS.partial.md" : "RESULTS.md";
+writeFileSync(join(BENCH, reportName), renderResults(results));
+log(`wrote bench/${reportName} and bench/.out/results.json in ${(results.wallSeconds / 60).toFixed(1)} min`);
 process.exit(results.fatal ? 1 : 0);
 
 // ------------------------------------------------------------ helpers

@@ -1,6 +1,9 @@
 // Env bindings + vars -> one typed, validated Config, parsed once per env object (per isolate).
 import { type JwtAlgorithm, parseMfaKeys, parseSigningKeys, type PrivateJwk } from "./config-keys";
+import { parseSocialProviders } from "./config-social";
+import type { SocialProviderConfig } from "./features/social/providers/types";
 import { absoluteUrl, bool, ConfigError, cookieDomain, cookieName, cookiePath, DEV_SECRET_PREFIX, int, Invalid, list, oneOf, option, origin, pattern, readString, text } from "./config-values";
+import { identifierKey } from "./core/username";
 
 export { ConfigError };
 export type { JwtAlgorithm, PrivateJwk };
@@ -11,6 +14,10 @@ export interface Bindings {
   TOKENS_KV: KVNamespace;
   /** Workers static assets: the docs/ page's Swagger UI files. Optional: without it docs/ answers 404. */
   ASSETS?: Fetcher;
+  /** The exact throttle store (src/core/throttle-counter.ts); needed unless THROTTLE_ENABLED=false. */
+  THROTTLE?: DurableObjectNamespace<import("./core/throttle-counter").ThrottleCounter>;
+  /** The per-user scope's rate limiter (wrangler.toml [[ratelimits]]); needed unless the scope is off. */
+  USER_RATE_LIMITER?: RateLimit;
   [name: string]: unknown;
 }
 
@@ -49,6 +56,7 @@ export type ThrottleScope =
   | "confirm"
   | "refresh"
   | "mfa"
+  | "social"
   | "user";
 
 /** A throttle rate: `limit` requests per `periodSeconds`, or null = unthrottled. */
@@ -97,6 +105,7 @@ export interface Config {
   loginMethods: ReadonlyArray<"username" | "email">;
   usernameRequired: boolean;
   usernameMinLength: number;
+  /** ACCOUNT_USERNAME_BLACKLIST, each name as its identifierKey. */
   usernameBlacklist: ReadonlySet<string>;
   emailConfirmationExpireDays: number;
   logoutOnGet: boolean;
@@ -135,6 +144,10 @@ export interface Config {
   notifyPasswordChange: boolean;
   throttleEnabled: boolean;
   throttleRates: Readonly<Record<ThrottleScope, ThrottleRate>>;
+  /** LOCKOUT_THRESHOLD: failed passwords per account within lockoutWindow that lock its password logins. Default 10; 0 = no lockout. */
+  lockoutThreshold: number;
+  /** LOCKOUT_WINDOW: seconds over which failed passwords are counted. Default 900. */
+  lockoutWindow: number;
   clientIpHeader: string;
   historyRetentionDays: number;
   corsAllowedOrigins: readonly string[];
@@ -142,6 +155,14 @@ export interface Config {
   mfaEncryptionKeys: readonly string[] | null;
   /** MFA_ISSUER: the issuer authenticator apps show. Default "edge-rest-auth". */
   mfaIssuer: string;
+  /** SOCIALACCOUNT_AUTO_SIGNUP: a first social login creates the user (else 403). Default true. */
+  socialAutoSignup: boolean;
+  /**
+   * SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT: a first social login whose address belongs to a
+   * local account links to it, only when the provider vouches for the address and the account has it
+   * verified. Default false (refused: "User is already registered with this e-mail address.").
+   */
+  socialEmailAuthenticationAutoConnect: boolean;
   /** OPENAPI_ENABLED: serve openapi.json and docs/ (and spectacular/ under the legacy prefix). Default true. */
   openApiEnabled: boolean;
   /**
@@ -149,6 +170,11 @@ export interface Config {
    * "Continue" links of the built-in pages. Default null: the pages say to sign in from the app.
    */
   frontendUrl: string | null;
+  /**
+   * SOCIAL_PROVIDERS (contract §2.5, §3): the routed social providers by id ("x" also for an entry keyed
+   * "twitter"), built-in and generic OIDC. Default empty (no social endpoint).
+   */
+  socialProviders: ReadonlyMap<string, SocialProviderConfig>;
   /** PRODUCT_NAME: shown in the built-in pages' titles and headings and in mail subjects and signatures. Default "edge-rest-auth". */
   productName: string;
 }
@@ -163,6 +189,7 @@ const DEFAULT_THROTTLE_RATES: Record<ThrottleScope, string | null> = {
   confirm: "20/min",
   refresh: "60/min",
   mfa: "10/min",
+  social: "10/min",
   user: "120/min",
 };
 
@@ -240,6 +267,13 @@ function parseThrottleRates(env: Bindings): Record<ThrottleScope, ThrottleRate> 
   for (const scope of Object.keys(overrides)) {
     if (!(scope in DEFAULT_THROTTLE_RATES)) throw new ConfigError(`THROTTLE_RATES: unknown scope "${scope}"`);
   }
+  // The per-user scope is counted by the USER_RATE_LIMITER binding, whose numbers the Worker cannot
+  // read: a different rate here would be a limit that is not enforced.
+  if ("user" in overrides && overrides.user !== null && overrides.user !== DEFAULT_THROTTLE_RATES.user) {
+    throw new ConfigError(
+      `THROTTLE_RATES.user: only null (off) or "${DEFAULT_THROTTLE_RATES.user}"; the per-user limit is set by the USER_RATE_LIMITER binding in wrangler.toml`,
+    );
+  }
   return rates;
 }
 
@@ -271,6 +305,13 @@ export function parseConfig(env: Bindings): Config {
   if (!publicBaseUrl) throw new ConfigError("PUBLIC_BASE_URL: required (the API origin used in mailed links)");
   const throttleEnabled = option(env, "THROTTLE_ENABLED", bool, true);
   if (production && !throttleEnabled) throw new ConfigError("THROTTLE_ENABLED: cannot be false in production");
+  const throttleRates = parseThrottleRates(env);
+  if (throttleEnabled && typeof (env.THROTTLE as DurableObjectNamespace | undefined)?.idFromName !== "function") {
+    throw new ConfigError("THROTTLE: Durable Object binding is missing (wrangler.toml [[durable_objects.bindings]]), needed unless THROTTLE_ENABLED=false");
+  }
+  if (throttleEnabled && throttleRates.user && typeof (env.USER_RATE_LIMITER as RateLimit | undefined)?.limit !== "function") {
+    throw new ConfigError('USER_RATE_LIMITER: rate-limiting binding is missing (wrangler.toml [[ratelimits]]), needed unless THROTTLE_RATES.user is null');
+  }
 
   const passwordResetCookie = {
     httpOnly: option(env, "PASSWORD_RESET_COOKIE_HTTP_ONLY", bool, true),
@@ -336,7 +377,8 @@ export function parseConfig(env: Bindings): Config {
     loginMethods,
     usernameRequired: option(env, "ACCOUNT_USERNAME_REQUIRED", bool, true),
     usernameMinLength: option(env, "ACCOUNT_USERNAME_MIN_LENGTH", int(1, 150), 1),
-    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", list(text), []).map((name) => name.toLowerCase())),
+    // Keyed like usernames, so a fullwidth or other-case spelling of a listed name is refused too.
+    usernameBlacklist: new Set(option(env, "ACCOUNT_USERNAME_BLACKLIST", list(text), []).map(identifierKey)),
     emailConfirmationExpireDays: option(env, "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", int(1, 365), 3),
     logoutOnGet: option(env, "ACCOUNT_LOGOUT_ON_GET", bool, false),
     registrationOpen: option(env, "REGISTRATION_OPEN", bool, true),
@@ -367,15 +409,20 @@ export function parseConfig(env: Bindings): Config {
     mailReplyTo: option<string | null>(env, "MAIL_REPLY_TO", text, null),
     notifyPasswordChange: option(env, "NOTIFY_PASSWORD_CHANGE", bool, true),
     throttleEnabled,
-    throttleRates: parseThrottleRates(env),
+    throttleRates,
+    lockoutThreshold: option(env, "LOCKOUT_THRESHOLD", int(0, 1000), 10),
+    lockoutWindow: option(env, "LOCKOUT_WINDOW", int(60, 86_400), 900),
     clientIpHeader: option(env, "CLIENT_IP_HEADER", text, "CF-Connecting-IP"),
     historyRetentionDays: option(env, "HISTORY_RETENTION_DAYS", int(1, 3650), 90),
     corsAllowedOrigins: option(env, "CORS_ALLOWED_ORIGINS", list(origin), []),
     mfaEncryptionKeys: parseMfaKeys(env, production),
     // A colon separates issuer and account in the otpauth label, so it cannot be part of the issuer.
     mfaIssuer: option(env, "MFA_ISSUER", pattern(/^[^:]{1,64}$/, "must be 1 to 64 characters without a colon"), "edge-rest-auth"),
+    socialAutoSignup: option(env, "SOCIALACCOUNT_AUTO_SIGNUP", bool, true),
+    socialEmailAuthenticationAutoConnect: option(env, "SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT", bool, false),
     openApiEnabled: option(env, "OPENAPI_ENABLED", bool, true),
     frontendUrl: option<string | null>(env, "FRONTEND_URL", absoluteUrl, null),
+    socialProviders: parseSocialProviders(env, production),
     // One line of text: it goes into mail subjects, where a line break would be a header injection.
     productName: option(env, "PRODUCT_NAME", pattern(/^(?=.*\S)[^\p{Cc}]{1,80}$/u, "must be 1-80 characters on one line"), "edge-rest-auth").trim(),
   };

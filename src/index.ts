@@ -5,6 +5,8 @@ import { type Bindings, getConfig } from "./config";
 import * as schema from "./db/schema";
 import { runMaintenance } from "./core/maintenance";
 
+export { ThrottleCounter } from "./core/throttle-counter";
+
 const app = createApp();
 
 export default {

@@ -8,6 +8,8 @@ import { EDDSA_A, ES256_A, ES256_B } from "./keys";
 const minimalEnv = (vars: Record<string, unknown> = {}): Bindings => ({
   DB: env.DB,
   TOKENS_KV: env.TOKENS_KV,
+  THROTTLE: env.THROTTLE,
+  USER_RATE_LIMITER: env.USER_RATE_LIMITER,
   JWT_SIGNING_KEY: "k".repeat(32),
   PUBLIC_BASE_URL: "https://api.example.com",
   ...vars,

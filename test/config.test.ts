@@ -8,7 +8,7 @@ const KEY = "k".repeat(32);
 
 /** The smallest env that parses: bindings plus the two required settings. */
 function minimalEnv(vars: Record<string, unknown> = {}): Bindings {
-  return { DB: env.DB, TOKENS_KV: env.TOKENS_KV, JWT_SIGNING_KEY: KEY, PUBLIC_BASE_URL: "https://api.example.com", ...vars };
+  return { DB: env.DB, TOKENS_KV: env.TOKENS_KV, THROTTLE: env.THROTTLE, USER_RATE_LIMITER: env.USER_RATE_LIMITER, JWT_SIGNING_KEY: KEY, PUBLIC_BASE_URL: "https://api.example.com", ...vars };
 }
 
 function productionEnv(vars: Record<string, unknown> = {}): Bindings {
@@ -115,6 +115,28 @@ describe("parsing", () => {
     expect(config.throttleRates.login).toEqual({ limit: 3, periodSeconds: 3600 });
     expect(config.throttleRates.user).toBeNull();
     expect(config.throttleRates.register).toEqual({ limit: 5, periodSeconds: 60 });
+  });
+
+  it("lockout: LOCKOUT_THRESHOLD (default 10, 0 = off) and LOCKOUT_WINDOW (default 900 s)", () => {
+    const defaults = parseConfig(minimalEnv());
+    expect([defaults.lockoutThreshold, defaults.lockoutWindow]).toEqual([10, 900]);
+    const set = parseConfig(minimalEnv({ LOCKOUT_THRESHOLD: "0", LOCKOUT_WINDOW: "3600" }));
+    expect([set.lockoutThreshold, set.lockoutWindow]).toEqual([0, 3600]);
+    expect(configError(minimalEnv({ LOCKOUT_THRESHOLD: "-1" })).message).toMatch(/^LOCKOUT_THRESHOLD: must be a whole number/);
+    expect(configError(minimalEnv({ LOCKOUT_WINDOW: "30" })).message).toMatch(/^LOCKOUT_WINDOW: must be at least 60/);
+  });
+
+  it("throttling needs the THROTTLE Durable Object binding, the user scope the USER_RATE_LIMITER binding", () => {
+    expect(configError(minimalEnv({ THROTTLE: undefined })).message).toMatch(/^THROTTLE: Durable Object binding is missing/);
+    expect(configError(minimalEnv({ USER_RATE_LIMITER: undefined })).message).toMatch(/^USER_RATE_LIMITER: rate-limiting binding is missing/);
+    // Neither is needed when what it counts is off.
+    expect(parseConfig(minimalEnv({ THROTTLE: undefined, USER_RATE_LIMITER: undefined, THROTTLE_ENABLED: "false" })).throttleEnabled).toBe(false);
+    expect(parseConfig(minimalEnv({ USER_RATE_LIMITER: undefined, THROTTLE_RATES: '{"user":null}' })).throttleRates.user).toBeNull();
+  });
+
+  it("THROTTLE_RATES.user cannot name a rate the USER_RATE_LIMITER binding would not enforce", () => {
+    expect(configError(minimalEnv({ THROTTLE_RATES: '{"user":"30/min"}' })).message).toMatch(/^THROTTLE_RATES\.user: only null \(off\) or "120\/min"; .*USER_RATE_LIMITER binding in wrangler\.toml$/);
+    expect(parseConfig(minimalEnv({ THROTTLE_RATES: '{"user":"120/min"}' })).throttleRates.user).toEqual({ limit: 120, periodSeconds: 60 });
   });
 
   it("parses DRF-style rates", () => {

@@ -27,12 +27,22 @@ export const outbox: SentMail[] = [];
 /** Next responses the fake mail API gives (default 200). */
 export const mailApiResponses: Array<() => Response> = [];
 
+/**
+ * Answers the Worker's other outbound requests (the social providers' fakes); null (reset before
+ * each test) = any such request fails the test.
+ */
+export const outbound: { handler: ((request: Request) => Response | Promise<Response>) | null } = { handler: null };
+
 beforeEach(() => {
   outbox.length = 0;
   mailApiResponses.length = 0;
+  outbound.handler = null;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init);
-    if (request.url !== MAIL_API_URL) throw new Error(`unexpected outbound request to ${request.url}`);
+    if (request.url !== MAIL_API_URL) {
+      if (outbound.handler) return outbound.handler(request);
+      throw new Error(`unexpected outbound request to ${request.url}`);
+    }
     if (request.headers.get("authorization") !== `Bearer ${env.MAIL_API_KEY}`) return new Response("no key", { status: 401 });
     const next = mailApiResponses.shift();
     if (next) return next();
@@ -68,6 +78,15 @@ export interface CallOptions {
   env?: Record<string, string>;
   /** Bindings to use instead of the test env (test/faults.ts wraps D1 and KV); `env` is then ignored. */
   bindings?: Bindings;
+  /** Counts the request's storage round trips (test/ledger.ts). */
+  instrument?: CallInstrument;
+}
+
+/** What test/ledger.ts needs from a request: its bindings, its waitUntil, the moment it answered. */
+export interface CallInstrument {
+  env(base: Bindings): Bindings;
+  context(ctx: ExecutionContext): ExecutionContext;
+  responded(): void;
 }
 
 export interface CallResult {
@@ -101,10 +120,13 @@ export async function call(method: string, path: string, options: CallOptions = 
     }
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
-  const given = options.bindings ?? envWith(options.env);
-  const bindings = bindingsHook ? await bindingsHook(given) : given;
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), bindings, ctx);
+  const { instrument } = options;
+  const base = options.bindings ?? envWith(options.env);
+  const hooked = bindingsHook ? await bindingsHook(base) : base;
+  const bindings = instrument ? instrument.env(hooked) : hooked;
+  const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), bindings, instrument ? instrument.context(ctx) : ctx);
+  instrument?.responded();
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   let parsed: unknown = undefined;
@@ -114,6 +136,15 @@ export async function call(method: string, path: string, options: CallOptions = 
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+let ipCounter = 0;
+/** Where this run's client IPs start: throttle counters are stored per network, so runs must not share them. */
+const ipBase = crypto.getRandomValues(new Uint8Array(2));
+/** A client IPv4 address no other test of this run uses, so per-client counters never leak between tests. */
+export function freshIp(): string {
+  ipCounter++;
+  return `10.${ipBase[0]}.${(ipBase[1]! + (ipCounter >> 8)) % 256}.${ipCounter % 256}`;
 }
 
 let counter = 0;

@@ -136,7 +136,7 @@ describe("family pruning", () => {
 
   it("reports what it did", async () => {
     const report = await maintenance();
-    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "mailDead", "mailExpired", "mailPruned", "mailRetried", "mailSent", "mfaTicketsPruned"]);
+    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "identifierKeys", "mailDead", "mailExpired", "mailPruned", "mailRetried", "mailSent", "mfaTicketsPruned"]);
   });
 
   it("drops dead and sent mail after a week and keeps pending mail", async () => {

@@ -51,14 +51,20 @@ export async function runLoad({ target, spec, connections, amount, maxSeconds, s
     requests: [toAutocannonRequest(spec, counters)],
   });
   let responses = 0;
-  instance.on("response", () => responses++);
+  // autocannon's own duration runs to the tick after the last response (it checks for completion
+  // once a second), which made req/s a count divided by whole seconds: time the responses instead.
+  let lastResponse = t0;
+  instance.on("response", () => {
+    responses++;
+    lastResponse = performance.now();
+  });
   const timer = setTimeout(() => {
     stoppedByTime = true;
     instance.stop();
   }, maxSeconds * 1000);
   const r = await instance;
   clearTimeout(timer);
-  const wallS = r.duration > 0 ? r.duration : (performance.now() - t0) / 1000;
+  const wallS = responses > 0 ? (lastResponse - t0) / 1000 : (performance.now() - t0) / 1000;
   await sleep(settleMs); // in-flight work of aborted requests lands in the window
   const cpu1 = cpuMs(target.runtimePid);
   const sys1 = systemCpuMs();
@@ -79,6 +85,7 @@ export async function runLoad({ target, spec, connections, amount, maxSeconds, s
     errors,
     statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([k, v]) => [k, v.count])),
     durationS: wallS,
+    autocannonDurationS: r.duration,
     rps: ok / wallS,
     p50: r.latency.p50,
     p99: r.latency.p99,

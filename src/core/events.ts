@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   "mfa_enabled",
   "mfa_disabled",
   "recovery_codes_regenerated",
+  "login_locked",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -4,6 +4,7 @@ import { type JWTPayload, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose"
 import { importHmacKey, toHex } from "../crypto/hmac";
 import { type TokenFamily, tokenFamilies, users } from "../db/schema";
 import { prepared } from "../db/prepared";
+import { onSession } from "../db/replica";
 import type { Database, Deps } from "./deps";
 import { recordEvent } from "./events";
 import { asymmetricKeys } from "./signing-keys";
@@ -92,9 +93,36 @@ async function verified(result: Promise<{ payload: JWTPayload }>): Promise<JWTPa
   }
 }
 
+/**
+ * Access tokens whose signature and claims checked out, per config (so per key set), by token string:
+ * a client sends the same access token with every request of its life, and the signature check of
+ * the same bytes under the same keys can only give the same answer. Expiry is checked on every use;
+ * revocation is not a property of the token and is never cached (the session check reads D1). Bounded:
+ * the oldest entries go first.
+ */
+const verifiedAccess = new WeakMap<Deps["config"], Map<string, TokenClaims>>();
+const VERIFIED_ACCESS_MAX = 512;
+
+function rememberedAccess(deps: Deps, token: string): TokenClaims | undefined {
+  const claims = verifiedAccess.get(deps.config)?.get(token);
+  // jose's rule: expired once exp <= now - leeway.
+  return claims && claims.exp > Math.floor(deps.now() / 1000) - deps.config.jwtLeeway ? claims : undefined;
+}
+
+function rememberAccess(deps: Deps, token: string, claims: TokenClaims): void {
+  let tokens = verifiedAccess.get(deps.config);
+  if (!tokens) verifiedAccess.set(deps.config, (tokens = new Map()));
+  if (tokens.size >= VERIFIED_ACCESS_MAX) tokens.delete(tokens.keys().next().value!);
+  tokens.set(token, claims);
+}
+
 /** Signature, algorithm (pinned), exp and claim shapes; null for anything else. No revocation check. */
 export async function decodeToken(deps: Deps, token: string, expected?: TokenType): Promise<TokenClaims | null> {
   if (typeof token !== "string" || token.length > 4096 || token.split(".").length !== 3) return null;
+  if (expected !== "refresh") {
+    const known = rememberedAccess(deps, token);
+    if (known) return known;
+  }
   const claims = (await verifySignature(deps, token)) as Partial<TokenClaims> | null;
   if (!claims) return null;
   if (claims.token_type !== "access" && claims.token_type !== "refresh") return null;
@@ -102,6 +130,7 @@ export async function decodeToken(deps: Deps, token: string, expected?: TokenTyp
   if (typeof claims.jti !== "string" || !HEX32.test(claims.jti)) return null;
   if (typeof claims.fam !== "string" || !HEX32.test(claims.fam)) return null;
   if (typeof claims.user_id !== "string" || !/^\d{1,15}$/.test(claims.user_id)) return null;
+  if (claims.token_type === "access") rememberAccess(deps, token, claims as TokenClaims);
   return claims as TokenClaims;
 }
 
@@ -158,20 +187,12 @@ export function prepareNewFamily(deps: Deps, userId: number | SQL) {
 const denylistKey = (jti: string) => `denylist:${jti}`;
 
 /**
- * The denylist entry of `jti`, or null. The denylist only saves D1 work: a logged-out token's family
- * is revoked in D1, and a rotated one is no longer its family's current jti there. So when KV cannot
- * answer, the token is treated as unlisted and D1 decides, with the same outcome.
+ * KV denylist entry that lives exactly as long as the token could. Written after the response and
+ * read by nothing here: D1's family row (current and previous jti, revocation) decides every refresh,
+ * logout and verify, because KV is eventually consistent (up to 60 s) and its read would be a round
+ * trip before the one D1 needs anyway. The entry is the contract's record of spent tokens (§1.4) for
+ * whoever else reads the namespace; ARCHITECTURE.md, "Round-trip budget", says what it costs.
  */
-async function denylisted(deps: Deps, jti: string): Promise<string | null> {
-  try {
-    return await deps.kv.get(denylistKey(jti));
-  } catch (error) {
-    console.warn("KV denylist unavailable; D1 decides", error);
-    return null;
-  }
-}
-
-/** KV denylist entry that lives exactly as long as the token could. */
 function denylist(deps: Deps, claims: TokenClaims, reason: "rotated" | "logout"): Promise<void> {
   const ttl = Math.max(60, claims.exp - Math.floor(deps.now() / 1000) + deps.config.jwtLeeway);
   return deps.kv.put(denylistKey(claims.jti), reason, { expirationTtl: ttl });
@@ -203,18 +224,6 @@ async function handleReuse(deps: Deps, claims: TokenClaims): Promise<void> {
   if (await revokeFamily(deps, claims.fam, "reuse")) {
     recordEvent(deps, Number(claims.user_id), "refresh_reuse_detected", { family: claims.fam });
   }
-}
-
-/**
- * Signature, then the KV denylist: null for a bad or logged-out token. A token KV lists as rotated is
- * not reuse yet: within REFRESH_REUSE_INTERVAL it may be the family's previous one, which D1 decides.
- */
-async function checkRefreshToken(deps: Deps, token: string): Promise<{ claims: TokenClaims; rotated: boolean } | null> {
-  const claims = await decodeToken(deps, token, "refresh");
-  if (!claims) return null;
-  const listed = await denylisted(deps, claims.jti);
-  if (listed !== null && listed !== "rotated") return null;
-  return { claims, rotated: listed === "rotated" };
 }
 
 /**
@@ -251,7 +260,7 @@ function isPreviousWithinInterval(deps: Deps, family: TokenFamily, claims: Token
 type FamilyVerdict = { ok: true; family: TokenFamily } | { ok: false; reason: RefreshFailure };
 
 /**
- * The slow path, after a check-and-set on the family failed or KV said "rotated": is the presented
+ * The slow path, after a check-and-set on the family failed: is the presented
  * token still good (the current one, or the previous one within the reuse interval), and if not, why.
  * Reuse of any other rotated token revokes the family here.
  */
@@ -310,28 +319,27 @@ export async function rotateRefreshToken(
   deps: Deps,
   token: string,
 ): Promise<{ ok: true; tokens: TokenPair; userId: number } | { ok: false; reason: RefreshFailure }> {
-  const checked = await checkRefreshToken(deps, token);
-  if (!checked) return { ok: false, reason: "invalid" };
-  const { claims } = checked;
+  const claims = await decodeToken(deps, token, "refresh");
+  if (!claims) return { ok: false, reason: "invalid" };
   const userId = Number(claims.user_id);
   const now = deps.now();
-  if (!checked.rotated) {
-    const nextJti = newTokenId();
-    const refreshExp = refreshExpiry(deps);
-    const sessionLifetime = deps.config.sessionLifetime;
-    const rows = await prepared(deps.db, rotateFamily).all({
-      nextJti,
-      now,
-      expiresAt: refreshExp * 1000,
-      ...presented(claims),
-      // Without SESSION_LIFETIME every family qualifies (created_at > -1).
-      createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
-    });
-    if (rows.length > 0) {
-      deps.defer(denylist(deps, claims, "rotated"));
-      const tokens = await signPair(deps, userId, claims.fam, nextJti, refreshExp, Math.floor(now / 1000));
-      return { ok: true, userId, tokens };
-    }
+  // The hot path is this one statement on the primary: a token that is not its family's current one
+  // fails it and is sorted out below (reuse interval, reuse, revoked, expired).
+  const nextJti = newTokenId();
+  const refreshExp = refreshExpiry(deps);
+  const sessionLifetime = deps.config.sessionLifetime;
+  const rows = await prepared(deps.db, rotateFamily).all({
+    nextJti,
+    now,
+    expiresAt: refreshExp * 1000,
+    ...presented(claims),
+    // Without SESSION_LIFETIME every family qualifies (created_at > -1).
+    createdAfter: sessionLifetime === null ? -1 : now - sessionLifetime * 1000,
+  });
+  if (rows.length > 0) {
+    deps.defer(denylist(deps, claims, "rotated"));
+    const tokens = await signPair(deps, userId, claims.fam, nextJti, refreshExp, Math.floor(now / 1000));
+    return { ok: true, userId, tokens };
   }
   const verdict = await inspectFamily(deps, claims);
   if (!verdict.ok) return verdict;
@@ -357,12 +365,11 @@ const revokeForLogout = (db: Database) =>
  * interval logs out too: it belongs to the same client as the current one.
  */
 export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUserId: number | null): Promise<boolean> {
-  const checked = await checkRefreshToken(deps, token);
-  if (!checked) return false;
-  const { claims } = checked;
+  const claims = await decodeToken(deps, token, "refresh");
+  if (!claims) return false;
   const userId = Number(claims.user_id);
   if (bearerUserId !== null && bearerUserId !== userId) return false;
-  const rows = checked.rotated ? [] : await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
+  const rows = await prepared(deps.db, revokeForLogout).all({ ...presented(claims), now: deps.now() });
   if (rows.length === 0) {
     const verdict = await inspectFamily(deps, claims);
     if (!verdict.ok || verdict.family.currentJti === claims.jti) return false;
@@ -373,22 +380,41 @@ export async function logoutWithRefreshToken(deps: Deps, token: string, bearerUs
   return true;
 }
 
-const familyState = (db: Database) =>
+/** The token's user and, when it exists, its family: one query, LEFT JOIN as in http/auth.ts. */
+const verifyState = (db: Database) =>
   db
-    .select({ revokedAt: tokenFamilies.revokedAt, currentJti: tokenFamilies.currentJti, userId: tokenFamilies.userId })
-    .from(tokenFamilies)
-    .where(eq(tokenFamilies.id, sql.placeholder("family")))
+    .select({
+      isActive: users.isActive,
+      familyUserId: tokenFamilies.userId,
+      revokedAt: tokenFamilies.revokedAt,
+      currentJti: tokenFamilies.currentJti,
+    })
+    .from(users)
+    .leftJoin(tokenFamilies, eq(tokenFamilies.id, sql.placeholder("family")))
+    .where(eq(users.id, sql.placeholder("userId")))
     .limit(1)
     .prepare();
 
-/** token/verify: any valid token; refresh tokens must be the family's current one, families alive. */
+/**
+ * token/verify: any valid token of an active user (a deleted or deactivated user's token fails here
+ * as it does on protected endpoints); refresh tokens must be the family's current one, families alive.
+ * Read-only, so a read replica answers; the primary is asked only when the replica lacks the user or
+ * family (a sign-up or login moments ago) or names another current token (a rotation it has not seen
+ * yet). A token the replica still shows current or live may have been rotated or revoked as long as
+ * it lags: verify grants nothing, and refresh itself decides on the primary.
+ */
 export async function verifyAnyToken(deps: Deps, token: string): Promise<boolean> {
   const claims = await decodeToken(deps, token);
   if (!claims) return false;
+  const query = prepared(deps.db, verifyState);
+  const values = { family: claims.fam, userId: Number(claims.user_id) };
+  let state = await onSession(query, deps.replica()).get(values);
+  if (!state || state.familyUserId === null || (claims.token_type === "refresh" && state.revokedAt === null && state.currentJti !== claims.jti)) {
+    state = await query.get(values);
+  }
+  if (!state || !state.isActive) return false;
   if (claims.token_type === "access" && !deps.config.accessTokenSessionCheck) return true;
-  if (claims.token_type === "refresh" && (await denylisted(deps, claims.jti))) return false;
-  const family = await prepared(deps.db, familyState).get({ family: claims.fam });
-  if (!family || family.userId !== Number(claims.user_id)) return false;
-  if (family.revokedAt !== null) return false;
-  return claims.token_type === "access" || family.currentJti === claims.jti;
+  if (state.familyUserId === null || state.familyUserId !== Number(claims.user_id)) return false;
+  if (state.revokedAt !== null) return false;
+  return claims.token_type === "access" || state.currentJti === claims.jti;
 }

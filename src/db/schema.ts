@@ -25,12 +25,21 @@ export const users = sqliteTable(
      * row, so login reads it with the user row: no extra query for users without MFA.
      */
     mfaEnabled: integer("mfa_enabled", { mode: "boolean" }).notNull().default(false),
+    /**
+     * identifierKey(username) / identifierKey(email) (core/username.ts: NFKC + full case fold), what
+     * uniqueness and every lookup use: SQLite's lower() folds ASCII only. Written with every insert and
+     * every change of username or e-mail (core/users.ts userKeys). Rows the 0006 migration could not
+     * key in SQL hold `PENDING:<id>` until the cron fills them; one that would collide with another
+     * account holds `COLLISION:<id>` (keys never contain ASCII capitals, so no input reaches either).
+     */
+    usernameKey: text("username_key").notNull(),
+    emailKey: text("email_key").notNull(),
   },
   (t) => [
-    // Case-insensitive uniqueness is enforced by the database, so two racing requests cannot both win.
-    uniqueIndex("users_username_lower").on(sql`lower(${t.username})`),
+    // Uniqueness is enforced by the database, so two racing requests cannot both win.
+    uniqueIndex("users_username_key").on(t.usernameKey),
     // Partial: any number of accounts may have no address ("").
-    uniqueIndex("users_email_lower").on(sql`lower(${t.email})`).where(sql`${t.email} <> ''`),
+    uniqueIndex("users_email_key").on(t.emailKey).where(sql`${t.emailKey} <> ''`),
   ],
 );
 

@@ -8,6 +8,7 @@ import { passwordEndpoints } from "./password";
 import { registrationEndpoints } from "./registration";
 import { sessionEndpoints } from "./session";
 import { sessionsEndpoints } from "./sessions";
+import { socialEndpoints } from "./social";
 
 export const allEndpoints: readonly Endpoint[] = [
   ...sessionEndpoints,
@@ -15,6 +16,7 @@ export const allEndpoints: readonly Endpoint[] = [
   ...passwordEndpoints,
   ...accountEndpoints,
   ...sessionsEndpoints,
+  ...socialEndpoints,
   ...mfaEndpoints,
   ...keysEndpoints,
   ...docsEndpoints,

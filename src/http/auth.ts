@@ -2,15 +2,16 @@
 import { eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { prepared } from "../db/prepared";
+import { onSession } from "../db/replica";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database, Deps } from "../core/deps";
 import { isStorageUnavailable } from "../core/storage-errors";
 import { decodeToken, type TokenClaims } from "../core/tokens";
 import type { AppEnv, Authenticated } from "./context";
 import { enforceCsrf, isUnsafeMethod } from "./csrf";
-import { authErrors } from "./errors";
+import { authErrors, throttled } from "./errors";
 import { accessTokenCookie } from "./jwt-cookies";
-import { enforceThrottle } from "./throttle";
+import { hitUserQuota } from "../core/throttle";
 
 /** The raw bearer token; null when absent or another scheme (treated as absent, like simplejwt). */
 function bearerToken(header: string | undefined): string | null {
@@ -30,9 +31,17 @@ const userWithFamily = (db: Database) =>
     .limit(1)
     .prepare();
 
-/** Loads the user and the family's state in one D1 query. */
-async function loadUser(deps: Deps, claims: TokenClaims): Promise<Authenticated> {
-  const row = await prepared(deps.db, userWithFamily).get({ family: claims.fam, userId: Number(claims.user_id) });
+/**
+ * Loads the user and the family's state in one D1 query. `nearby`: a read replica may answer; when it
+ * lacks the user or the family (written moments ago: a sign-up, a login), the primary is asked. A
+ * family the replica shows revoked is revoked (revocation is never undone); one it shows live may have
+ * been revoked for as long as the replica lags, and never longer than the access token lives.
+ */
+async function loadUser(deps: Deps, claims: TokenClaims, nearby: boolean): Promise<Authenticated> {
+  const query = prepared(deps.db, userWithFamily);
+  const values = { family: claims.fam, userId: Number(claims.user_id) };
+  let row = nearby ? await onSession(query, deps.replica()).get(values) : undefined;
+  if (!row || row.familyId === null) row = await query.get(values);
   if (!row) throw authErrors.userNotFound();
   // Logout and revocation take effect at once instead of at access-token expiry.
   if (deps.config.accessTokenSessionCheck && (row.familyId === null || row.familyRevokedAt !== null)) {
@@ -63,10 +72,15 @@ async function guardCookieCredential(c: Context<AppEnv>, credential: { fromCooki
   }
 }
 
-async function verifyAccessToken(deps: Deps, token: string): Promise<Authenticated> {
+/**
+ * `nearby` for safe methods only: a request that writes must not act on a replica's older copy of
+ * the user (a password change checks the old password against the stored hash), and it goes to the
+ * primary for its write anyway.
+ */
+async function verifyAccessToken(deps: Deps, token: string, nearby: boolean): Promise<Authenticated> {
   const claims = await decodeToken(deps, token, "access");
   if (!claims) throw authErrors.accessTokenNotValid();
-  return loadUser(deps, claims);
+  return loadUser(deps, claims, nearby);
 }
 
 /** Protected endpoints: 401 without a valid access token; then the per-user throttle. */
@@ -75,9 +89,10 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const credential = accessCredential(c);
   if (!credential) throw authErrors.missing();
   await guardCookieCredential(c, credential);
-  const auth = await verifyAccessToken(deps, credential.token);
+  const auth = await verifyAccessToken(deps, credential.token, !isUnsafeMethod(c.req.method));
   c.set("auth", auth);
-  await enforceThrottle(deps, "user", String(auth.user.id));
+  const quota = await hitUserQuota(deps, auth.user.id);
+  if (!quota.allowed) throw throttled(quota.retryAfterSeconds);
   await next();
 };
 
@@ -96,7 +111,7 @@ export const optionalAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (credential) await guardCookieCredential(c, credential);
   // A bad token is no caller; D1 failing to say is not an answer (503), or logout would skip its ownership check.
   const caller = credential
-    ? await verifyAccessToken(c.var.deps, credential.token).catch((error: unknown) => {
+    ? await verifyAccessToken(c.var.deps, credential.token, false).catch((error: unknown) => {
         if (isStorageUnavailable(error)) throw error;
         return null;
       })

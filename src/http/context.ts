@@ -2,6 +2,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { MiddlewareHandler } from "hono";
 import { type Bindings, getConfig } from "../config";
+import { replicaSession } from "../db/replica";
 import * as schema from "../db/schema";
 import type { User } from "../db/schema";
 import type { Database, Deps } from "../core/deps";
@@ -60,6 +61,8 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
       config,
       db: database(c.env.DB),
       kv: c.env.TOKENS_KV,
+      throttle: c.env.THROTTLE ?? null,
+      userRateLimiter: c.env.USER_RATE_LIMITER ?? null,
       now,
       defer: (work) =>
         waitUntil(
@@ -72,6 +75,7 @@ export function depsMiddleware(options: AppOptions): MiddlewareHandler<AppEnv> {
         userAgent: (headers.get("user-agent") ?? "").slice(0, 512),
         country: (c.req.raw as { cf?: { country?: string } }).cf?.country ?? headers.get("cf-ipcountry") ?? null,
       },
+      replica: replicaSession(c.env.DB),
     });
     await next();
   };

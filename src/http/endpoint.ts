@@ -77,6 +77,11 @@ export interface Declaration<A extends AuthKind = AuthKind, B extends BodySchema
   /** The service's field-level checks, also run on the fields that passed when the schema refused others. */
   checkFields?: FieldChecks;
   query?: readonly QueryParamDoc[];
+  /**
+   * The values a path parameter may take under a config (the configured social providers): the
+   * router matches only these, other words fall through to 404, and the document lists them as an enum.
+   */
+  pathValues?: Readonly<Record<string, (config: Config) => readonly string[]>>;
   /** Whether this operation exists under `config` (e.g. GET logout/ only with ACCOUNT_LOGOUT_ON_GET). */
   enabled?: (config: Config) => boolean;
   summary: string;
@@ -142,6 +147,22 @@ export function uidParam(c: Context): string {
   return c.req.param("uid") ?? c.req.param("uidb64") ?? "";
 }
 
+// Provider keys are [a-z0-9-] (config check); the rest is escaped in case a value ever has one.
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `path` as the router registers it: each parameter of `pathValues` restricted to its values
+ * (`/:provider` -> `/:provider{(?:google|github)}`; the group keeps the alternation anchored).
+ */
+export function constrainedPath(config: Config, declaration: Declaration, path: string): string {
+  const values = declaration.pathValues;
+  if (!values) return path;
+  return path.replace(/:(\w+)/g, (whole, name: string) => {
+    const allowed = values[name]?.(config);
+    return allowed ? `:${name}{(?:${allowed.map(escapeRegExp).join("|")})}` : whole;
+  });
+}
+
 /** The validated body, for `c.var.body`. */
 const exposeBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   (c as unknown as Context<{ Variables: { body: unknown } }>).set("body", c.req.valid("json" as never));
@@ -194,7 +215,7 @@ export function registerEndpoints(app: Hono<AppEnv>, config: Config, list: reado
   const byPath = new Map<string, Endpoint[]>();
   for (const endpoint of list) {
     if (endpoint.declaration.enabled && !endpoint.declaration.enabled(config)) continue;
-    for (const path of mount.paths(endpoint.declaration).map((path) => base + path)) {
+    for (const path of mount.paths(endpoint.declaration).map((path) => base + constrainedPath(config, endpoint.declaration, path))) {
       const same = byPath.get(path) ?? [];
       if (same.some((other) => other.declaration.method === endpoint.declaration.method)) {
         throw new TypeError(`${endpoint.declaration.method} ${path} is declared twice`);

@@ -112,7 +112,10 @@ function security(config: Config, declaration: Declaration): JsonSchema[] {
 /** The operation as served at `path` (Hono syntax): its path parameters are the ones that path names. */
 function operation(config: Config, declaration: Declaration, mount: Mount, path: string, operationId: string, aliasOf: string | null): JsonSchema {
   const parameters = [
-    ...[...path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+    ...[...path.matchAll(/:(\w+)/g)].map(([, name]) => {
+      const values = declaration.pathValues?.[name!]?.(config);
+      return { name, in: "path", required: true, schema: values ? { type: "string", enum: [...values] } : { type: "string" } };
+    }),
     ...(declaration.query ?? []).map((query) => ({ name: query.name, in: "query", required: false, description: query.description, schema: query.schema })),
   ];
   const body = requestBody(config, declaration, mount.aliasFieldNames ?? false);

@@ -5,7 +5,8 @@ import type { TokenPair } from "../core/tokens";
 
 /** DRF DateTimeField: ISO 8601 UTC with six fractional digits. */
 export function formatDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+  // toISOString always ends in ".mmmZ" (years 0–9999); DRF writes microseconds.
+  return `${new Date(ms).toISOString().slice(0, -1)}000Z`;
 }
 
 /** A history event (contract §1.9). */

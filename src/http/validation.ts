@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
 import type { Config } from "../config";
 import type { Deps } from "../core/deps";
+import { isValidEmail } from "../core/email-address";
 import type { AppEnv } from "./context";
 import { ApiError, detailError, type FieldErrors, validationError } from "./errors";
 
@@ -133,6 +134,8 @@ interface CharOptions {
   allowBlank?: boolean;
   /** DRF trim_whitespace. Default true; passwords pass false. */
   trim?: boolean;
+  /** NFKC-normalize after trimming, before the length checks (Django's UsernameField.to_python). */
+  nfkc?: boolean;
 }
 
 /**
@@ -161,9 +164,10 @@ function documented<S extends object>(schema: S, doc: Record<string, unknown>): 
 
 /** A DRF CharField with DRF's messages. */
 export function charField(options: CharOptions = {}) {
-  const { max, min, allowBlank = false, trim = true } = options;
+  const { max, min, allowBlank = false, trim = true, nfkc = false } = options;
   const checks: Array<z.core.$ZodCheck<string>> = [];
   if (trim) checks.push(z.trim());
+  if (nfkc) checks.push(z.normalize("NFKC"));
   if (!allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
   if (max !== undefined) checks.push(z.maxLength(max, `Ensure this field has no more than ${max} characters.`));
   if (min !== undefined && min > 1) checks.push(z.minLength(min, `Ensure this field has at least ${min} characters.`));
@@ -174,22 +178,40 @@ export function charField(options: CharOptions = {}) {
   });
 }
 
-// Pragmatic address check (Django's EmailValidator is stricter on domains, looser on nothing we rely on).
-const EMAIL_PATTERN = /^[^\s@"(),:;<>[\\\]]+@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/**
+ * A username: at most 150 characters of its NFKC form, which is what the handler receives, so
+ * "ａｄｍｉｎ" is stored, compared and blacklisted as "admin" (Django's normalize_username).
+ */
+export function usernameField(options: { allowBlank?: boolean } = {}) {
+  const field = charField({ max: 150, nfkc: true, ...options });
+  return documented(field, {
+    ...fieldDoc(field),
+    description: "Stored in NFKC form (ａｄｍｉｎ → admin); unique and matched by identifier key: Unicode case and width folded (Üser = üser)",
+  });
+}
 
-/** A DRF EmailField (max 254 like Django's EmailField); `allowBlank` accepts "" as "not given". */
+// Python's str.strip() set (DRF trims with it): unlike String.prototype.trim it keeps U+FEFF, which
+// the address check then refuses instead of silently dropping.
+const PYTHON_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PYTHON_STRIP = new RegExp(`^[${PYTHON_SPACE}]+|[${PYTHON_SPACE}]+$`, "g");
+
+/**
+ * A DRF EmailField (max 254 like Django's EmailField) with Django's EmailValidator and no invisible
+ * characters (core/email-address.ts); `allowBlank` accepts "" as "not given".
+ */
 export function emailField(options: { allowBlank?: boolean } = {}) {
-  const checks: Array<z.core.$ZodCheck<string>> = [z.trim()];
+  const checks: Array<z.core.$ZodCheck<string>> = [z.overwrite((value: string) => value.replace(PYTHON_STRIP, ""))];
   if (!options.allowBlank) checks.push(z.minLength(1, { error: BLANK, abort: true }));
   checks.push(
     z.maxLength(254, { error: "Ensure this field has no more than 254 characters.", abort: true }),
-    z.refine((value: string) => value === "" || EMAIL_PATTERN.test(value), INVALID_EMAIL),
+    z.refine((value: string) => value === "" || isValidEmail(value), INVALID_EMAIL),
   );
   // DRF's EmailField answers a list, object or boolean with its own "invalid" message, not CharField's.
   return documented(z.pipe(z.transform(coerceNumber), stringThen(checks, INVALID_EMAIL)), {
     type: "string",
     format: "email",
     maxLength: 254,
+    description: "Django's EmailValidator, and no control, zero-width or bidi character; matched by identifier key (case and width folded)",
     ...(options.allowBlank ? {} : { minLength: 1 }),
   });
 }

@@ -32,6 +32,28 @@ async function run(records: unknown[], options?: ImportOptions) {
 const users = (from: number, to: number) =>
   env.DB.prepare("select * from users where id between ? and ? order by id").bind(from, to).all<Record<string, any>>().then((r) => r.results);
 
+describe("identifier keys", () => {
+  it("writes username_key and email_key; names and addresses equal under the fold are one, the first in the dump wins", async () => {
+    const { report } = await run([
+      user(191, "\u00dcmit", { email: "umit@Example.com" }),
+      user(192, "\u00fcmit", { email: "other192@example.com" }), // Django: another user; here the same name
+      user(193, "\uff41\uff44\uff4d\uff49\uff4e191", { email: "a193@m\u00fcnchen.de" }), // fullwidth "admin191"
+      user(194, "ADMIN191", { email: "a194@example.com" }),
+      user(195, "stra\u00dfe191", { email: "A193@M\u00dcNCHEN.DE" }), // its address is user 193's, folded
+    ]);
+    expect(report.skipped).toEqual([
+      { model: "auth.user", pk: 192, reason: 'username "\u00fcmit" is taken, case-insensitively, by user 191' },
+      { model: "auth.user", pk: 194, reason: 'username "ADMIN191" is taken, case-insensitively, by user 193' },
+      { model: "auth.user", pk: 195, reason: 'email "A193@M\u00dcNCHEN.DE" is taken, case-insensitively, by user 193: user imported without an address' },
+    ]);
+    expect((await users(191, 195)).map((u) => [u.id, u.username, u.username_key, u.email, u.email_key])).toEqual([
+      [191, "\u00dcmit", "\u00fcmit", "umit@Example.com", "umit@example.com"],
+      [193, "\uff41\uff44\uff4d\uff49\uff4e191", "admin191", "a193@m\u00fcnchen.de", "a193@m\u00fcnchen.de"],
+      [195, "stra\u00dfe191", "strasse191", "", ""],
+    ]);
+  });
+});
+
 describe("what lands in D1", () => {
   it("hostile values, byte for byte", async () => {
     const name = "O'Brien'); DROP TABLE users;-- \\ $$ \0 🚀 e\u0301";

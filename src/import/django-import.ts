@@ -5,6 +5,7 @@
 // Every statement is an upsert keyed by Django's ids, so running the same dump twice changes
 // nothing and a newer dump updates rows in place. A user who has logged in here since the dump
 // (or changed their password here) keeps the password and last login we have.
+import { identifierKey } from "../core/username";
 import { SUPPORTED_HASHERS, hasherOf } from "../crypto/hashers";
 import { ImportPlan } from "./django-plan";
 import { type DumpRecord, type UserRef, isEmail, isRecord, readAddress, readSocial, readUser } from "./django-records";
@@ -39,11 +40,13 @@ export interface ImportOptions {
   onSkip?: (row: SkippedRow) => void;
 }
 
-const USER_COLUMNS = "id, username, email, email_verified, password, first_name, last_name, is_active, date_joined, last_login, updated_at";
+const USER_COLUMNS =
+  "id, username, username_key, email, email_key, email_verified, password, first_name, last_name, is_active, date_joined, last_login, updated_at";
 // Kept when the row changed here after the dump: a later login (last_login) or a password change or
 // reset (updated_at). updated_at is written as the newest time the dump knows of for the user.
 const CHANGED_HERE = "users.updated_at > excluded.updated_at OR coalesce(users.last_login, 0) > coalesce(excluded.last_login, 0)";
-const USER_UPSERT = `ON CONFLICT(id) DO UPDATE SET username = excluded.username, email = excluded.email, \
+const USER_UPSERT = `ON CONFLICT(id) DO UPDATE SET username = excluded.username, username_key = excluded.username_key, \
+email = excluded.email, email_key = excluded.email_key, \
 email_verified = excluded.email_verified, first_name = excluded.first_name, last_name = excluded.last_name, \
 is_active = excluded.is_active, date_joined = excluded.date_joined, \
 password = iif(${CHANGED_HERE}, users.password, excluded.password), \
@@ -131,8 +134,10 @@ export class DjangoImport {
     }
     const chosen = this.plan.chosen.get(user.id);
     const updatedAt = Math.max(user.dateJoined, user.lastLogin ?? 0);
+    const email = chosen?.email ?? "";
+    // The keys are computed here, in the same function as the Worker's (SQL's lower() folds ASCII only).
     const values: SqlValue[] = [
-      user.id, user.username, chosen?.email ?? "", chosen?.verified ?? false, user.password,
+      user.id, user.username, identifierKey(user.username), email, identifierKey(email), chosen?.verified ?? false, user.password,
       user.firstName, user.lastName, user.isActive, user.dateJoined, user.lastLogin, updatedAt,
     ];
     const out = this.add("users", sqlTuple(values), sqlTuple([user.id, updatedAt]));
@@ -143,7 +148,7 @@ export class DjangoImport {
       this.report.addresses++;
       if (chosen.verified) this.report.verifiedAddresses++;
     } else if (user.email) {
-      const taken = isEmail(user.email) ? this.plan.owners.get(user.email.toLowerCase()) : undefined;
+      const taken = isEmail(user.email) ? this.plan.ownerOfEmail(user.email) : undefined;
       const why = taken === undefined ? "is not an e-mail address" : `is taken, case-insensitively, by user ${taken}`;
       this.skip({ model, pk: user.id, reason: `email ${JSON.stringify(user.email)} ${why}: user imported without an address` });
     }
@@ -163,7 +168,7 @@ export class DjangoImport {
     const id = this.plan.resolve(address.user);
     if (id === undefined) return this.skip({ model, pk: address.id, reason: `unknown user ${describe(address.user)}` });
     if (this.plan.chosen.get(id)?.addressPk === address.id) return [];
-    const owner = this.plan.owners.get(address.email.toLowerCase());
+    const owner = this.plan.ownerOfEmail(address.email);
     let reason: string;
     if (owner !== undefined && owner !== id) reason = `address taken, case-insensitively, by user ${owner}`;
     else if (owner === id) reason = "the user's address again, in another case";

@@ -3,6 +3,7 @@
 //
 // Memory is per user, not per dump: a username → id map, the chosen address and its owner index,
 // never the records themselves: a million-user dump runs in a 256 MB heap (README, "Leaving Django").
+import { identifierKey } from "../core/username";
 import { type DumpRecord, DJANGO_USER_FIELDS, type UserRef, isEmail, isRecord, readAddress, readUser } from "./django-records";
 
 export interface ChosenAddress {
@@ -21,10 +22,13 @@ interface Candidate {
 export class ImportPlan {
   /** Exact username → id: natural keys are case-sensitive, like Django's username lookups. */
   private readonly byUsername = new Map<string, number>();
-  /** Lower-cased username → id, for usernames that are not lower-case already (ours are unique case-insensitively). */
-  private readonly byLowerUsername = new Map<string, number>();
+  /**
+   * identifierKey(username) → id, for usernames whose key differs from their spelling (ours are unique
+   * by key: "Üser" and "üser", or "ａｄｍｉｎ" and "admin", are one name here, two in Django).
+   */
+  private readonly byKey = new Map<string, number>();
   readonly userIds = new Set<number>();
-  /** The address each user keeps, and who owns each (lower-cased) address. */
+  /** The address each user keeps, and who owns each address (by identifierKey). */
   readonly chosen = new Map<number, ChosenAddress>();
   readonly owners = new Map<string, number>();
   /** Fields of a custom user model that we do not import, with how many rows had them. */
@@ -40,11 +44,16 @@ export class ImportPlan {
 
   constructor(readonly userModel: string) {}
 
-  /** The user who holds `username` case-insensitively, if any. */
+  /** The user who holds `username` under identifierKey, if any. */
   ownerOfUsername(username: string): number | undefined {
-    const lower = username.toLowerCase();
-    // Lower-case usernames are only in byUsername, under their own (= lower-cased) spelling.
-    return this.byLowerUsername.get(lower) ?? this.byUsername.get(lower);
+    const key = identifierKey(username);
+    // Usernames that are their own key are only in byUsername, under that spelling.
+    return this.byKey.get(key) ?? this.byUsername.get(key);
+  }
+
+  /** The user who holds `email` under identifierKey, if any. */
+  ownerOfEmail(email: string): number | undefined {
+    return this.owners.get(identifierKey(email));
   }
 
   resolve(ref: UserRef): number | undefined {
@@ -70,12 +79,12 @@ export class ImportPlan {
     const read = readUser(record);
     if ("skip" in read) return;
     const user = read.row;
-    // Django's usernames are unique case-sensitively, ours case-insensitively: the first one wins.
+    // Django's usernames are unique case-sensitively, ours by identifierKey: the first one wins.
     if (this.userIds.has(user.id) || this.ownerOfUsername(user.username) !== undefined) return;
     this.userIds.add(user.id);
     this.byUsername.set(user.username, user.id);
-    const lower = user.username.toLowerCase();
-    if (lower !== user.username) this.byLowerUsername.set(lower, user.id);
+    const key = identifierKey(user.username);
+    if (key !== user.username) this.byKey.set(key, user.id);
     if (isEmail(user.email)) this.authEmails.set(user.id, user.email);
   }
 
@@ -92,13 +101,13 @@ export class ImportPlan {
       return;
     }
     const auth = this.authEmails.get(id);
-    if (auth?.toLowerCase() === address.email.toLowerCase() && !this.authMatches.has(id)) {
+    if (auth !== undefined && identifierKey(auth) === identifierKey(address.email) && !this.authMatches.has(id)) {
       this.authMatches.set(id, { email: address.email, verified: address.verified, pk: address.id });
     }
   }
 
   /**
-   * Gives the users still without an address their auth_user.email, unique case-insensitively
+   * Gives the users still without an address their auth_user.email, unique by identifierKey
    * (the first in dump order wins), verified only if allauth has it as a verified row.
    */
   decide(): void {
@@ -114,9 +123,9 @@ export class ImportPlan {
   }
 
   private claim(id: number, email: string, verified: boolean, addressPk: number | null): boolean {
-    const lower = email.toLowerCase();
-    if (this.owners.has(lower)) return false;
-    this.owners.set(lower, id);
+    const key = identifierKey(email);
+    if (this.owners.has(key)) return false;
+    this.owners.set(key, id);
     this.chosen.set(id, { email, verified, addressPk });
     return true;
   }

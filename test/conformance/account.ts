@@ -83,6 +83,8 @@ export const accountCases: CaseTable = {
       ...unauthenticated("GET", "/auth/history/"),
       { name: "page 0", status: 404, send: asUser("GET", "/auth/history/?page=0") },
       { name: "page past the end", status: 404, send: asUser("GET", "/auth/history/?page=99") },
+      { name: "page past int64", status: 404, send: asUser("GET", "/auth/history/?page=9223372036854775807") },
+      { name: "negative page", status: 404, send: asUser("GET", "/auth/history/?page=-1") },
       { name: "unknown event type", status: 400, send: asUser("GET", "/auth/history/?event=nope") },
     ],
     good: [{ name: "first page, two per page", status: 200, send: asUser("GET", "/auth/history/?page=1&page_size=2") }],

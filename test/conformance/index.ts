@@ -7,6 +7,7 @@ import { mfaCases } from "./mfa";
 import { passwordCases } from "./password";
 import { registrationCases } from "./registration";
 import { sessionCases } from "./session";
+import { socialCases } from "./social";
 
 export type { Case } from "./case";
 export { LEGACY_PREFIX } from "./case";
@@ -17,6 +18,7 @@ export const CASES: CaseTable = {
   ...passwordCases,
   ...accountCases,
   ...sessionsCases,
+  ...socialCases,
   ...mfaCases,
   ...keysCases,
   ...docsCases,

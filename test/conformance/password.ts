@@ -43,6 +43,7 @@ export const passwordCases: CaseTable = {
   passwordReset: {
     bad: [
       { name: "no e-mail", status: 400, send: (env) => call("POST", "/auth/password/reset/", { body: {}, env }) },
+      { name: "right-to-left override in the address", status: 400, send: (env) => call("POST", "/auth/password/reset/", { body: { email: "a@\u202emoc.elpmaxe" }, env }) },
       {
         name: "second request for one address in a 1/hour window",
         status: 429,

@@ -73,6 +73,7 @@ export const registrationCases: CaseTable = {
     bad: [
       { name: "no e-mail", status: 400, send: (env) => call("POST", "/auth/registration/resend-email/", { body: {}, env }) },
       { name: "invalid e-mail", status: 400, send: (env) => call("POST", "/auth/registration/resend-email/", { body: { email: "not an address" }, env }) },
+      { name: "zero-width space in the address", status: 400, send: (env) => call("POST", "/auth/registration/resend-email/", { body: { email: "a@exa\u200bmple.com" }, env }) },
     ],
     good: [
       { name: "unverified address", status: 200, send: async (env) => call("POST", "/auth/registration/resend-email/", { body: { email: (await registered(env)).email }, env }) },

@@ -1,10 +1,13 @@
 // Conformance cases of the session endpoints: login, logout, token refresh and verify, csrf.
+import { env as testEnv } from "cloudflare:test";
 import { cookieHeader, cookieLogin } from "../cookie-jar";
 import { call, loggedIn, registerVerified } from "../helpers";
 import { BAD_TOKEN, type CaseTable, freshIp, LEGACY_PREFIX } from "./case";
 import { mfaLoginCase } from "./mfa";
 
 const LOGOUT_ON_GET = { ACCOUNT_LOGOUT_ON_GET: "true" };
+
+const deactivate = (id: number) => testEnv.DB.prepare("update users set is_active = 0 where id = ?").bind(id).run();
 
 export const sessionCases: CaseTable = {
   login: {
@@ -146,6 +149,15 @@ export const sessionCases: CaseTable = {
     bad: [
       { name: "no token", status: 400, send: (env) => call("POST", "/auth/token/verify/", { body: {}, env }) },
       { name: "bad token", status: 401, send: (env) => call("POST", "/auth/token/verify/", { body: { token: BAD_TOKEN }, env }) },
+      {
+        name: "a deactivated user's access token",
+        status: 401,
+        send: async (env) => {
+          const me = await loggedIn("conf", env);
+          await deactivate(me.pk);
+          return call("POST", "/auth/token/verify/", { body: { token: me.access }, env });
+        },
+      },
     ],
     good: [{ name: "access token", status: 200, send: async (env) => call("POST", "/auth/token/verify/", { body: { token: (await loggedIn("conf", env)).access }, env }) }],
   },

@@ -33,7 +33,8 @@ describe("KV unavailable: D1 decides refresh, logout and verify", () => {
     expect(replay.status).toBe(401);
     expect(replay.body).toEqual(INVALID);
     expect((await family(me.refresh))!.revoked_reason).toBe("reuse");
-    expect(down.calls.filter((c) => c.binding === "KV" && c.failed).length).toBeGreaterThanOrEqual(2);
+    // Only the denylist writes after the answers touch KV, and they failed.
+    expect(down.calls.filter((c) => c.binding === "KV" && c.failed).length).toBeGreaterThanOrEqual(1);
   });
 
   it("within REFRESH_REUSE_INTERVAL the previous token still gets the current one, as with KV up", async () => {

@@ -3,13 +3,14 @@ import * as z from "zod/mini";
 import { EVENT_TYPES } from "../../core/events";
 import { declare } from "../../http/endpoint";
 import { detail, detailBody, fieldErrors, json, userDetailsBody } from "../../http/responses";
-import { charField, emailField, lazySchema } from "../../http/validation";
+import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
+import { socialAccountBody } from "../social/social.shapes";
 
 const tags = ["account"];
 
 const nameField = () => z.optional(charField({ allowBlank: true, max: 150 }));
-const userPut = lazySchema(() => z.object({ username: charField({ max: 150 }), first_name: nameField(), last_name: nameField() }));
-const userPatch = lazySchema(() => z.object({ username: z.optional(charField({ max: 150 })), first_name: nameField(), last_name: nameField() }));
+const userPut = lazySchema(() => z.object({ username: usernameField(), first_name: nameField(), last_name: nameField() }));
+const userPatch = lazySchema(() => z.object({ username: z.optional(usernameField()), first_name: nameField(), last_name: nameField() }));
 
 export const getUser = declare({
   operationId: "getUser",
@@ -114,6 +115,7 @@ export const dashboard = declare({
         date_joined: z.string(),
         last_login: z.nullable(z.string()),
         active_sessions: z.number(),
+        social_accounts: z.array(socialAccountBody()),
         recent_events: z.array(eventBody()),
       }),
     ),
@@ -126,8 +128,8 @@ export const history = declare({
   path: "/history",
   auth: "required",
   query: [
-    { name: "page", description: "1-based page", schema: { type: "integer", minimum: 1 } },
-    { name: "page_size", description: "Events per page (default 20, at most 100)", schema: { type: "integer", minimum: 1 } },
+    { name: "page", description: "1-based page; 404 `Invalid page.` for anything else (past the last page, not a positive integer, too large)", schema: { type: "integer", minimum: 1 } },
+    { name: "page_size", description: "Events per page (default 20, at most 100: larger values are capped, invalid ones give the default)", schema: { type: "integer", minimum: 1 } },
     { name: "event", description: "Only this event type", schema: { type: "string", enum: EVENT_TYPES } },
   ],
   summary: "The user's security history, newest first (seed 004's \"watch user history\")",
@@ -137,7 +139,7 @@ export const history = declare({
       z.object({ count: z.number(), next: z.nullable(z.string()), previous: z.nullable(z.string()), results: z.array(eventBody()) }),
     ),
     400: fieldErrors("Unknown event type"),
-    404: detail("Invalid page."),
+    404: detail("Invalid page. (`page` past the last page, not a positive integer, or too large)"),
   },
 });
 

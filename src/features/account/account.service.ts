@@ -4,7 +4,7 @@ import { type User, users } from "../../db/schema";
 import type { Deps } from "../../core/deps";
 import { invalid, isUniqueViolation } from "../../core/errors";
 import { recordEvent } from "../../core/events";
-import { USERNAME_TAKEN, usernameError } from "../../core/users";
+import { identifierKey, USERNAME_TAKEN, usernameError } from "../../core/users";
 
 export interface UserChanges {
   username?: string;
@@ -34,11 +34,11 @@ export async function updateUser(deps: Deps, user: User, changes: UserChanges): 
     .map(([field]) => field);
   if (changed.length === 0) return user;
   try {
-    await deps.db.update(users).set(next).where(eq(users.id, user.id));
+    await deps.db.update(users).set({ ...next, usernameKey: identifierKey(next.username) }).where(eq(users.id, user.id));
   } catch (error) {
-    if (isUniqueViolation(error, "users_username_lower")) throw invalid("username", USERNAME_TAKEN);
+    if (isUniqueViolation(error, "users.username_key")) throw invalid("username", USERNAME_TAKEN);
     throw error;
   }
   recordEvent(deps, user.id, "user_updated", { fields: changed });
-  return { ...user, ...next };
+  return { ...user, ...next, usernameKey: identifierKey(next.username) };
 }

@@ -2,7 +2,7 @@
 import { verifyPassword } from "../../crypto/passwords";
 import { isUsablePassword } from "../../crypto/pbkdf2";
 import { emailChanges, type User } from "../../db/schema";
-import { findUserByEmail, sendConfirmation } from "../../core/users";
+import { findUserByEmail, identifierKey, sendConfirmation } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, type FieldErrors } from "../../core/errors";
 import { recordEvent } from "../../core/events";
@@ -23,7 +23,7 @@ export async function requestEmailChange(
   beforeMail: () => Promise<void>,
 ): Promise<void> {
   const errors: FieldErrors = {};
-  if (email.toLowerCase() === user.email.toLowerCase()) {
+  if (identifierKey(email) === identifierKey(user.email)) {
     errors.email = ["The new value must be different from the current one."];
   } else if (await findUserByEmail(deps, email)) {
     errors.email = ["A user is already registered with this email address."];

@@ -121,6 +121,47 @@ describe("history/", () => {
     expect((await call("GET", "/auth/history/?page_size=-3", { token: me.access })).body.results).toHaveLength(3);
     expect((await call("GET", "/auth/history/?page_size=100000", { token: me.access })).status).toBe(200);
   });
+
+  it("answers 404 Invalid page., never a 500, for a page number past any integer type, negative, fractional or not a number", async () => {
+    const me = await loggedIn("overflow");
+    const pages = [
+      "9223372036854775807", // SQLite's largest integer: once a float OFFSET and a 500
+      "9223372036854775808",
+      "18446744073709551616",
+      "9007199254740991",
+      "9007199254740993",
+      "1".repeat(400), // Number() gives Infinity
+      "-1",
+      "-9223372036854775808",
+      "1.5",
+      "1e3",
+      "0x10",
+      "%20",
+      "1%00",
+      "NaN",
+      "Infinity",
+      "",
+    ];
+    for (const page of pages) {
+      for (const size of ["", "&page_size=1", "&page_size=100"]) {
+        const response = await call("GET", `/auth/history/?page=${page}${size}`, { token: me.access });
+        expect([page, size, response.status]).toEqual([page, size, 404]);
+        expect(response.body).toEqual({ detail: "Invalid page." });
+      }
+    }
+  }, 60_000);
+
+  it("treats any page_size that is not a small positive integer like DRF: default, or the cap of 100", async () => {
+    const me = await loggedIn("oversize");
+    for (const size of ["9223372036854775807", "1".repeat(400), "-1", "1.5", "1e3", "NaN", "0"]) {
+      const response = await call("GET", `/auth/history/?page_size=${size}`, { token: me.access });
+      expect([size, response.status]).toEqual([size, 200]);
+      expect(response.body.count).toBe(3);
+    }
+    // The last page of a huge page size is still page 1.
+    expect((await call("GET", "/auth/history/?page=1&page_size=9223372036854775807", { token: me.access })).status).toBe(200);
+    expect((await call("GET", "/auth/history/?page=2&page_size=9223372036854775807", { token: me.access })).body).toEqual({ detail: "Invalid page." });
+  });
 });
 
 describe("dashboard/", () => {

@@ -5,6 +5,7 @@ import { detailError, tokenInvalidOrExpired } from "../../http/errors";
 import { setJwtCookies } from "../../http/jwt-cookies";
 import { formatDateTime, tokenResponse } from "../../http/shapes";
 import { enforceThrottle } from "../../http/throttle";
+import { accountKey } from "../../core/throttle";
 import { authenticate } from "./mfa-login.service";
 import type * as routes from "./mfa.routes";
 import * as mfa from "./mfa.service";
@@ -44,7 +45,7 @@ export const mfaTotpActivate: EndpointHandler<typeof routes.mfaTotpActivate> = a
  * A password or code check spends the account's guessing budget, as a login does (like email/change/);
  * with the 5 wrong codes a ticket allows, it bounds code guessing per account, not only per ticket.
  */
-const spendAccountBudget = (deps: Deps, userId: number) => enforceThrottle(deps, "login_identifier", `user:${userId}`);
+const spendAccountBudget = (deps: Deps, userId: number) => enforceThrottle(deps, "login_identifier", accountKey(userId));
 
 export const mfaTotpDeactivate: EndpointHandler<typeof routes.mfaTotpDeactivate> = async (c) => {
   await spendAccountBudget(c.var.deps, c.var.auth.user.id);

@@ -6,6 +6,7 @@ import { tokenInvalidOrExpired } from "../../http/errors";
 import type { Config } from "../../config";
 import { formatDuration, html, messagePage, type PageContext, renderPage } from "../../http/pages";
 import { enforceThrottle } from "../../http/throttle";
+import { nameKey } from "../../core/throttle";
 import { RESET_DONE } from "./password.fields";
 import type * as routes from "./password.routes";
 import { changePassword, confirmPasswordReset, requestPasswordReset } from "./password.service";
@@ -21,7 +22,7 @@ export const passwordChange: EndpointHandler<typeof routes.passwordChange> = asy
 export const passwordReset: EndpointHandler<typeof routes.passwordReset> = async (c) => {
   const { deps, body } = c.var;
   // Counted per address before any lookup, so the answer is the same for unknown addresses.
-  await enforceThrottle(deps, "password_reset_email", body.email.toLowerCase(), "Too many password reset requests for this e-mail address.");
+  await enforceThrottle(deps, "password_reset_email", nameKey(body.email), "Too many password reset requests for this e-mail address.");
   await requestPasswordReset(deps, body.email);
   return c.json({ detail: "Password reset e-mail has been sent." }, 200);
 };

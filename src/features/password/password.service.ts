@@ -8,6 +8,7 @@ import { findUserByEmail, passwordErrors } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { InvalidInput, invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
+import { liftLockout } from "../../core/throttle";
 import { checkResetToken, decodeUid, encodeUid, makeResetToken, resetUrl } from "../../core/links";
 import { sendMail } from "../../core/mail";
 import { type PasswordNotice, passwordChangedMail, passwordResetMail } from "../../core/mail-templates";
@@ -112,6 +113,8 @@ export interface ResetConfirmInput extends NewPasswordInput {
 export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, credential?: SpentCredential): Promise<boolean> {
   await checkNewPassword(deps, user, input);
   if (!(await storeNewPassword(deps, user, input.new_password1, "reset", credential))) return false;
+  // The mailbox proved the account: a lockout (perhaps an attacker's doing) ends with the reset.
+  await liftLockout(deps, user.id);
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });
   recordEvent(deps, user.id, "password_reset");
   return true;

@@ -7,6 +7,7 @@ import { setJwtCookies } from "../../http/jwt-cookies";
 import { formatDuration, messagePage } from "../../http/pages";
 import { tokenResponse } from "../../http/shapes";
 import { enforceThrottle } from "../../http/throttle";
+import { nameKey } from "../../core/throttle";
 import type * as routes from "./registration.routes";
 import { spendSignupBudget } from "./registration.budget";
 import { register as createAccount } from "./registration.service";
@@ -37,7 +38,7 @@ export const verifyEmailFromPath: EndpointHandler<typeof routes.verifyEmailFromP
 export const resendEmail: EndpointHandler<typeof routes.resendEmail> = async (c) => {
   const { deps, body } = c.var;
   const baseUrl = checkVerificationBaseUrl(deps.config, body.verification_base_url);
-  await enforceThrottle(deps, "resend_email", body.email.toLowerCase());
+  await enforceThrottle(deps, "resend_email", nameKey(body.email));
   await resendConfirmation(deps, body.email, baseUrl);
   return c.json({ detail: "ok" }, 200);
 };

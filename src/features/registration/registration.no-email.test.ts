@@ -148,7 +148,7 @@ describe("when an address is required", () => {
   }
 
   it("ACCOUNT_EMAIL_REQUIRED=false with mandatory verification is a configuration error", async () => {
-    const vars = { DB: env.DB, TOKENS_KV: env.TOKENS_KV, JWT_SIGNING_KEY: "k".repeat(32), PUBLIC_BASE_URL: "https://api.example.com" };
+    const vars = { DB: env.DB, TOKENS_KV: env.TOKENS_KV, THROTTLE: env.THROTTLE, USER_RATE_LIMITER: env.USER_RATE_LIMITER, JWT_SIGNING_KEY: "k".repeat(32), PUBLIC_BASE_URL: "https://api.example.com" };
     expect(() => parseConfig({ ...vars, ACCOUNT_EMAIL_REQUIRED: "false" } as Bindings)).toThrow(ConfigError);
     expect(() => parseConfig({ ...vars, ACCOUNT_EMAIL_REQUIRED: "false" } as Bindings)).toThrow(/^ACCOUNT_EMAIL_REQUIRED\b/);
     expect(parseConfig(vars as Bindings).emailRequired).toBe(true);

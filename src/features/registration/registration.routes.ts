@@ -5,7 +5,7 @@ import type { AppEnv } from "../../http/context";
 import { declare } from "../../http/endpoint";
 import { permissionDenied } from "../../http/errors";
 import { detail, detailBody, html, json, redirect, tokenResponseBody } from "../../http/responses";
-import { charField, emailField, lazySchema } from "../../http/validation";
+import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
 import type { MiddlewareHandler } from "hono";
 import { requireSignupBudget, spendSignupBudget } from "./registration.budget";
 import { registrationFieldErrors, revealsTakenAccount } from "./registration.service";
@@ -20,7 +20,7 @@ const baseUrlField = () => z.optional(z.nullable(charField({ allowBlank: true, m
 const registrationBody = (emailRequired: boolean) =>
   lazySchema(() =>
     z.object({
-      username: z.optional(charField({ max: 150 })),
+      username: z.optional(usernameField()),
       email: emailRequired ? emailField() : z.optional(emailField({ allowBlank: true })),
       password1: charField({ trim: false, max: 128 }),
       password2: charField({ trim: false, max: 128 }),

@@ -9,14 +9,25 @@ import { encodeUid, makeResetToken, resetUrl } from "../../core/links";
 import { sendMail } from "../../core/mail";
 import { accountExistsMail } from "../../core/mail-templates";
 import { prepareNewFamily, type TokenPair } from "../../core/tokens";
-import { EMAIL_TAKEN_AT_SIGNUP, findUserByEmail, findUserByUsername, passwordChecker, sendConfirmation, USERNAME_TAKEN, usernameError } from "../../core/users";
+import {
+  EMAIL_TAKEN_AT_SIGNUP,
+  findUserByEmail,
+  findUserByUsername,
+  identifierKey,
+  normalizeUsername,
+  passwordChecker,
+  sendConfirmation,
+  USERNAME_TAKEN,
+  usernameError,
+  userKeys,
+} from "../../core/users";
 
 /** A free username from the e-mail's local part (when usernames are not required). */
 async function generateUsername(deps: Deps, email: string): Promise<string> {
-  const base = (email.split("@")[0] ?? "user").replace(/[^\p{L}\p{N}_@.+-]/gu, "").slice(0, 140) || "user";
+  const base = normalizeUsername(email.split("@")[0] ?? "user").replace(/[^\p{L}\p{N}_@.+-]/gu, "").slice(0, 140) || "user";
   for (let attempt = 0; attempt < 5; attempt++) {
     const candidate = attempt === 0 ? base : `${base}${crypto.getRandomValues(new Uint32Array(1))[0]! % 100000}`;
-    if (!deps.config.usernameBlacklist.has(candidate.toLowerCase()) && !(await findUserByUsername(deps, candidate))) return candidate;
+    if (!deps.config.usernameBlacklist.has(identifierKey(candidate)) && !(await findUserByUsername(deps, candidate))) return candidate;
   }
   return `${base}${crypto.randomUUID().slice(0, 8)}`;
 }
@@ -102,7 +113,8 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
   const password = await hashPassword(input.password1, config.pbkdf2Iterations);
   // User, profile and (when tokens are returned) the family go in one transaction: no half-written account.
   // The new row is found by its username: unique like the address, and always there (the address may be "").
-  const newUserId = sql`(select ${users.id} from ${users} where lower(${users.username}) = lower(${username}))`;
+  const keys = userKeys(draft);
+  const newUserId = sql`(select ${users.id} from ${users} where ${users.usernameKey} = ${keys.usernameKey})`;
   const session = returnsTokens ? prepareNewFamily(deps, newUserId) : null;
   let user: User;
   try {
@@ -110,6 +122,7 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
       .insert(users)
       .values({
         ...draft,
+        ...keys,
         password,
         // Nothing to verify without an address: email_verified stays false then.
         emailVerified: config.emailVerification === "none" && draft.email !== "",
@@ -125,8 +138,8 @@ export async function register(deps: Deps, input: RegistrationInput, spendBudget
     user = inserted[0]!;
   } catch (error) {
     // Lost a race with a concurrent sign-up for the same name or address.
-    if (isUniqueViolation(error, "users_email_lower")) throw invalid("email", EMAIL_TAKEN_AT_SIGNUP);
-    if (isUniqueViolation(error, "users_username_lower")) throw invalid("username", USERNAME_TAKEN);
+    if (isUniqueViolation(error, "users.email_key")) throw invalid("email", EMAIL_TAKEN_AT_SIGNUP);
+    if (isUniqueViolation(error, "users.username_key")) throw invalid("username", USERNAME_TAKEN);
     throw error;
   }
   recordEvent(deps, user.id, "register");

@@ -1,7 +1,7 @@
 // E-mail verification: confirming keys (primary address or a pending change) and resending them.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { emailChanges, users } from "../../db/schema";
-import { findUserByEmail, sendConfirmation } from "../../core/users";
+import { findUserByEmail, identifierKey, sendConfirmation } from "../../core/users";
 import type { Deps } from "../../core/deps";
 import { isUniqueViolation } from "../../core/errors";
 import { recordEvent } from "../../core/events";
@@ -23,7 +23,7 @@ export async function confirmEmail(deps: Deps, key: string): Promise<boolean> {
     const updated = await deps.db
       .update(users)
       .set({ emailVerified: true })
-      .where(and(eq(users.id, user.id), sql`lower(${users.email}) = lower(${user.email})`))
+      .where(and(eq(users.id, user.id), eq(users.emailKey, identifierKey(user.email))))
       .returning({ id: users.id });
     if (updated.length) recordEvent(deps, user.id, "email_verified", { email: user.email });
     return updated.length > 0;
@@ -35,12 +35,15 @@ export async function confirmEmail(deps: Deps, key: string): Promise<boolean> {
   if (!(await confirmationKeyMatches(deps, parsed, pending.email))) return false;
   try {
     await deps.db.batch([
-      deps.db.update(users).set({ email: pending.email, emailVerified: true, updatedAt: deps.now() }).where(eq(users.id, user.id)),
+      deps.db
+        .update(users)
+        .set({ email: pending.email, emailKey: identifierKey(pending.email), emailVerified: true, updatedAt: deps.now() })
+        .where(eq(users.id, user.id)),
       deps.db.delete(emailChanges).where(eq(emailChanges.userId, user.id)),
     ]);
   } catch (error) {
     // Another account confirmed this address first; the unique index keeps it with one user.
-    if (isUniqueViolation(error, "users_email_lower")) return false;
+    if (isUniqueViolation(error, "users.email_key")) return false;
     throw error;
   }
   recordEvent(deps, user.id, "email_verified", { email: pending.email, previous: user.email, changed: true });

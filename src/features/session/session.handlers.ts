@@ -3,11 +3,10 @@ import type { Context } from "hono";
 import type { Deps } from "../../core/deps";
 import type { Authenticated } from "../../http/context";
 import type { EndpointHandler } from "../../http/endpoint";
-import { detailError, tokenInvalidOrExpired } from "../../http/errors";
+import { detailError, throttled, tokenInvalidOrExpired } from "../../http/errors";
 import { issueCsrfCookie } from "../../http/csrf";
 import { expireJwtCookies, presentedRefreshToken, setJwtCookies } from "../../http/jwt-cookies";
 import { refreshResponse, tokenResponse } from "../../http/shapes";
-import { enforceThrottle } from "../../http/throttle";
 import { logoutWithRefreshToken, rotateRefreshToken, verifyAnyToken } from "../../core/tokens";
 import type * as routes from "./session.routes";
 import { login as passwordLogin } from "./session.service";
@@ -17,9 +16,9 @@ const MFA_METHODS = ["totp", "recovery_code"];
 
 export const login: EndpointHandler<typeof routes.login> = async (c) => {
   const { body, deps } = c.var;
-  const identifier = (body.email || body.username || "").toLowerCase();
-  if (identifier) await enforceThrottle(deps, "login_identifier", identifier);
   const result = await passwordLogin(deps, { username: body.username, email: body.email, password: body.password });
+  // The account's budget or lockout: the same answer whether or not the account exists.
+  if ("retryAfterSeconds" in result) throw throttled(result.retryAfterSeconds);
   if ("mfaTicket" in result) return c.json({ mfa_required: true as const, ephemeral_token: result.mfaTicket, methods: MFA_METHODS }, 200);
   setJwtCookies(c, deps.config, result.tokens, { newSession: true });
   return c.json(tokenResponse(deps.config, result.user, result.tokens), 200);

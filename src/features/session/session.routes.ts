@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { declare } from "../../http/endpoint";
 import { expireJwtCookiesOn401 } from "../../http/jwt-cookies";
 import { detailBody, fieldErrors, json, mfaChallengeBody, tokenResponseBody, unauthorized } from "../../http/responses";
-import { charField, emailField, lazySchema } from "../../http/validation";
+import { charField, emailField, lazySchema, usernameField } from "../../http/validation";
 
 const tags = ["session"];
 const optionalRefresh = lazySchema(() => z.object({ refresh: z.optional(charField({ allowBlank: true, trim: false })) }));
@@ -20,7 +20,7 @@ export const login = declare({
   otherThrottles: ["login_identifier"],
   body: lazySchema(() =>
     z.object({
-      username: z.optional(charField({ allowBlank: true, max: 150 })),
+      username: z.optional(usernameField({ allowBlank: true })),
       email: z.optional(emailField({ allowBlank: true })),
       password: charField({ trim: false, max: 128 }),
     }),
@@ -88,7 +88,9 @@ export const tokenVerify = declare({
   throttle: "refresh",
   body: lazySchema(() => z.object({ token: charField({ trim: false }) })),
   summary: "Check a token",
-  description: "200 `{}` for a valid access token, or for a refresh token that is its session's current one.",
+  description:
+    "200 `{}` for a valid access token, or for a refresh token that is its session's current one, of an active user; " +
+    "401 for anything else, including the tokens of a deactivated or deleted user.",
   tags,
   responses: { 200: json("Valid", () => z.object({})), 401: TOKEN_INVALID },
 });

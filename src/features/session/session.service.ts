@@ -10,6 +10,7 @@ import { invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
 import { prepareMfaTicket } from "../../core/mfa-tickets";
 import { startSession } from "../../core/sessions";
+import { accountKey, beginPasswordLogin, nameKey, passwordLoginSucceeded } from "../../core/throttle";
 import type { TokenPair } from "../../core/tokens";
 import { EMAIL_NOT_VERIFIED, findUserByEmail, findUserByUsername } from "../../core/users";
 
@@ -21,39 +22,53 @@ export interface LoginInput {
   password: string;
 }
 
-/** Tokens, or (TOTP enabled) the ticket mfa/authenticate/ exchanges for them with a code. */
-export type LoginResult = { user: User; tokens: TokenPair } | { mfaTicket: string };
+/**
+ * Tokens, or (TOTP enabled) the ticket mfa/authenticate/ exchanges for them with a code, or a refusal
+ * before any password check (the account's budget is spent or it is locked out).
+ */
+export type LoginResult = { user: User; tokens: TokenPair } | { mfaTicket: string } | { retryAfterSeconds: number };
 
 /**
  * The account the identifier names, as allauth's backend finds it: `email` by address; `username` by
  * name, and, when e-mail is a login method, by address first if it looks like one (a frontend's single
- * "username or e-mail" box posts the address as `username`).
+ * "username or e-mail" box posts the address as `username`). Also what was typed, which keys the
+ * throttle and lockout when no account matches.
  */
-async function findLoginUser(deps: Deps, input: LoginInput): Promise<User | undefined> {
+async function findLoginUser(deps: Deps, input: LoginInput): Promise<{ user: User | undefined; typed: string }> {
   const methods = deps.config.loginMethods;
-  if (input.email && methods.includes("email")) return findUserByEmail(deps, input.email);
+  if (input.email && methods.includes("email")) return { user: await findUserByEmail(deps, input.email), typed: input.email };
   const name = input.username;
   const byAddress = Boolean(name?.includes("@")) && methods.includes("email");
   if (!name || (!byAddress && !methods.includes("username"))) {
     throw invalid("non_field_errors", 'Must include either "username" or "email" and "password".');
   }
   const found = byAddress ? await findUserByEmail(deps, name) : undefined;
-  return found ?? (methods.includes("username") ? findUserByUsername(deps, name) : undefined);
+  return { user: found ?? (methods.includes("username") ? await findUserByUsername(deps, name) : undefined), typed: name };
 }
 
 /**
  * Password login: one password check for known and unknown users alike (a dummy PBKDF2 at our
  * work factor for unknown ones), then a new family. A hash imported from Django (another hasher,
  * or PBKDF2 at another count) is replaced by ours after it verifies, so its cost is paid once.
+ * Before the check, the account's budget and lockout (keyed by its id, or by the identifier typed
+ * when none matches, so an unknown account is refused alike) may refuse the attempt.
  */
 export async function login(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const { config } = deps;
-  const user = await findLoginUser(deps, input);
+  const { user, typed } = await findLoginUser(deps, input);
+  const key = user ? accountKey(user.id) : nameKey(typed);
+  const admission = await beginPasswordLogin(deps, key);
+  if (!admission.allowed) {
+    if (admission.lockStarted && user) recordEvent(deps, user.id, "login_locked", admission.lockStarted);
+    return { retryAfterSeconds: admission.retryAfterSeconds };
+  }
   if (!user || !isUsablePassword(user.password)) {
     await verifyAgainstDummy(input.password, config.pbkdf2Iterations);
     throw invalid("non_field_errors", UNABLE_TO_LOG_IN);
   }
   const valid = await verifyPassword(input.password, user.password);
+  // Until then the attempt counts as a failed password: parallel guesses cannot outrun the lockout.
+  if (valid) passwordLoginSucceeded(deps, key, admission.attempt);
   if (!valid) await hardenRuntime(input.password, user.password, config.pbkdf2Iterations, SUPPORTED_HASHERS.has(hasherOf(user.password)));
   if (!valid || !user.isActive) {
     recordEvent(deps, user.id, "login_failed", { reason: valid ? "inactive" : "password" });

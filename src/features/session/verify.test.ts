@@ -137,4 +137,29 @@ describe("token/verify/ refuses with 401", () => {
     expect((await verify(other.body.refresh)).body).toEqual(INVALID);
     expect((await verify(me.access)).status).toBe(200);
   });
+
+  it("the tokens of a deactivated user, as protected endpoints refuse them, also with ACCESS_TOKEN_SESSION_CHECK=false", async () => {
+    const me = await loggedIn("verifyoff");
+    expect((await verify(me.access)).status).toBe(200);
+    await env.DB.prepare("update users set is_active = 0 where id = ?").bind(me.pk).run();
+    expect((await call("GET", "/auth/user/", { token: me.access })).status).toBe(401);
+    for (const token of [me.access, me.refresh]) {
+      const response = await verify(token);
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual(INVALID);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    }
+    expect((await verify(me.access, { env: { ACCESS_TOKEN_SESSION_CHECK: "false" } })).body).toEqual(INVALID);
+    // Reactivated, the same tokens verify again: nothing was revoked by asking.
+    await env.DB.prepare("update users set is_active = 1 where id = ?").bind(me.pk).run();
+    expect((await verify(me.access)).status).toBe(200);
+    expect((await verify(me.refresh)).status).toBe(200);
+  });
+
+  it("the tokens of a deleted user", async () => {
+    const me = await loggedIn("verifydel");
+    await env.DB.prepare("delete from users where id = ?").bind(me.pk).run();
+    for (const token of [me.access, me.refresh]) expect((await verify(token)).body).toEqual(INVALID);
+    expect((await verify(me.access, { env: { ACCESS_TOKEN_SESSION_CHECK: "false" } })).body).toEqual(INVALID);
+  });
 });

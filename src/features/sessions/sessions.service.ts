@@ -2,6 +2,7 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { type TokenFamily, tokenFamilies } from "../../db/schema";
 import type { Deps } from "../../core/deps";
+import { onSession } from "../../db/replica";
 import { recordEvent } from "../../core/events";
 import { revokeUserFamiliesStatement } from "../../core/tokens";
 
@@ -17,8 +18,13 @@ function liveFamily(deps: Deps, userId: number) {
   );
 }
 
+/**
+ * Read through the request's replica session, after the session check that used it: the list is at
+ * least as new as what that check saw (D1 orders a session's reads), so it holds the caller's session.
+ */
 export function listSessions(deps: Deps, userId: number): Promise<TokenFamily[]> {
-  return deps.db.select().from(tokenFamilies).where(liveFamily(deps, userId)).orderBy(desc(tokenFamilies.lastUsedAt));
+  const query = deps.db.select().from(tokenFamilies).where(liveFamily(deps, userId)).orderBy(desc(tokenFamilies.lastUsedAt)).prepare();
+  return onSession(query, deps.replica()).all();
 }
 
 /** The un-run count of live sessions, for batching (dashboard). */
