@@ -34,6 +34,9 @@ export default defineConfig(async () => {
             THROTTLE_ENABLED: "false",
             // Tests run many hashes; the production cap is exercised by its own tests.
             PBKDF2_ITERATIONS: "1000",
+            // The fuzz's knobs (test/reliability/fuzz.test.ts), from the shell: FUZZ_RUNS=2000 npx vitest run test/reliability/fuzz.test.ts
+            ...(process.env.FUZZ_RUNS ? { FUZZ_RUNS: process.env.FUZZ_RUNS } : {}),
+            ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
           },
         },
       }),

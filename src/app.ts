@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Bindings, ConfigError, type Config, getConfig } from "./config";
 import { InvalidInput } from "./core/errors";
+import { isStorageUnavailable, STORAGE_RETRY_AFTER } from "./core/storage-errors";
 import { type AppEnv, type AppOptions, depsMiddleware } from "./http/context";
 import { ApiError, validationError } from "./http/errors";
 import { renameErrorFields } from "./http/validation";
@@ -61,6 +62,12 @@ function errorResponse(error: unknown, config: Config, aliases?: ReadonlyMap<str
   if (error instanceof ApiError) return jsonResponse(error.status, error.body, error.headers);
   // Settings checked only when used (MFA_ENCRYPTION_KEYS, the keys' consistency) fail like the others.
   if (error instanceof ConfigError) return misconfigured(error, config.environment === "production");
+  if (isStorageUnavailable(error)) {
+    // D1 or KV failed as a service: every multi-row write is one batch, so nothing was half-written
+    // and the request can be retried as it was.
+    console.error(`storage unavailable (request ${id ?? "unknown"})`, error);
+    return jsonResponse(503, { detail: "Service temporarily unavailable." }, { "Retry-After": String(STORAGE_RETRY_AFTER) });
+  }
   console.error(`unhandled error (request ${id ?? "unknown"})`, error);
   return jsonResponse(500, { detail: "A server error occurred." });
 }

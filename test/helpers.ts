@@ -76,6 +76,8 @@ export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
   env?: Record<string, string>;
+  /** Bindings to use instead of the test env (test/faults.ts wraps D1 and KV); `env` is then ignored. */
+  bindings?: Bindings;
   /** Counts the request's storage round trips (test/ledger.ts). */
   instrument?: CallInstrument;
 }
@@ -92,6 +94,12 @@ export interface CallResult {
   headers: Headers;
   body: any;
   text: string;
+}
+
+/** When set, every call() hands its bindings through it first (test/faults.ts fails storage calls this way). */
+let bindingsHook: ((bindings: Bindings) => Promise<Bindings>) | null = null;
+export function setBindingsHook(hook: typeof bindingsHook): void {
+  bindingsHook = hook;
 }
 
 /** One request through the Worker's fetch handler; waits for its waitUntil work (mail, events). */
@@ -114,7 +122,9 @@ export async function call(method: string, path: string, options: CallOptions = 
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   const ctx = createExecutionContext();
   const { instrument } = options;
-  const bindings = instrument ? instrument.env(envWith(options.env)) : envWith(options.env);
+  const base = options.bindings ?? envWith(options.env);
+  const hooked = bindingsHook ? await bindingsHook(base) : base;
+  const bindings = instrument ? instrument.env(hooked) : hooked;
   const response = await app.fetch(new Request(`https://api.example.test${path}`, { method, headers, body }), bindings, instrument ? instrument.context(ctx) : ctx);
   instrument?.responded();
   const text = await response.text();

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { getConfig } from "../src/config";
 import * as schema from "../src/db/schema";
 import worker from "../src/index";
-import { MAX_MAIL_ATTEMPTS } from "../src/core/mail";
+import { MAIL_MAX_AGE_MS, mailBackoffMs } from "../src/core/mail";
 import { runMaintenance } from "../src/core/maintenance";
 import { app, call, clock, envWith, MAIL_API_URL, mailApiResponses, mailTo, newIdentity, registerVerified } from "./helpers";
 
@@ -20,10 +20,10 @@ interface OutboxRow {
   last_error: string | null;
 }
 
-/** Outbox rows whose payload is addressed to `address`. */
-async function outboxRowsFor(address: string): Promise<OutboxRow[]> {
+/** Outbox rows addressed to `address` with that subject (default: the reset mail; null: any). */
+async function outboxRowsFor(address: string, subject: string | null = "[edge-rest-auth] Password reset"): Promise<OutboxRow[]> {
   const { results } = await env.DB.prepare("select * from mail_outbox where payload like ? order by id").bind(`%${address}%`).all<OutboxRow>();
-  return results;
+  return results.filter((row) => subject === null || JSON.parse(row.payload).subject === subject);
 }
 
 /** The cron job with the fake clock, `offsetSeconds` from now. */
@@ -124,7 +124,7 @@ describe("mail outbox", () => {
       },
       /^network: .*connection reset/,
     ],
-  ])("keeps a pending row after %s and the cron job delivers and deletes it", async (_label, failure, reason) => {
+  ])("keeps a pending row after %s and the cron job delivers it and purges its body", async (_label, failure, reason) => {
     const me = await registerVerified("mail");
     mailApiResponses.push(failure);
     await requestReset(me.email);
@@ -141,7 +141,10 @@ describe("mail outbox", () => {
 
     const report = await maintenanceAt(61);
     expect(report.mailSent).toBeGreaterThanOrEqual(1);
-    expect(await outboxRowsFor(me.email)).toEqual([]);
+    const [sent] = await outboxRowsFor(me.email);
+    expect(sent).toMatchObject({ status: "sent", attempts: 2, last_error: null });
+    // The link is gone from D1 once delivered; who and what stay for the operator.
+    expect(JSON.parse(sent!.payload)).toEqual({ to: [me.email], subject: "[edge-rest-auth] Password reset" });
     const [delivered] = mailTo(me.email).filter((m) => m.subject === "[edge-rest-auth] Password reset");
     expect(delivered!.text).toContain("/auth/password/reset/confirm/");
   });
@@ -157,35 +160,40 @@ describe("mail outbox", () => {
     const ctx = createExecutionContext();
     await worker.scheduled!(createScheduledController({ cron: "*/5 * * * *" }), env as never, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await outboxRowsFor(me.email)).toEqual([]);
+    expect((await outboxRowsFor(me.email)).map((r) => r.status)).toEqual(["sent"]);
     expect(mailTo(me.email).map((m) => m.subject)).toContain("[edge-rest-auth] Password reset");
     expect(log).toHaveBeenCalledWith("maintenance", expect.objectContaining({ mailSent: expect.any(Number) }));
   });
 
-  it("backs off exponentially while the API keeps failing and gives up after MAX_MAIL_ATTEMPTS", async () => {
+  it("backs off exponentially (at most an hour) while the API keeps failing and marks it dead with the last reason after MAIL_MAX_AGE", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
     const me = await registerVerified("mail");
     mailApiResponses.push(() => new Response("down", { status: 500 }));
     await requestReset(me.email);
     let offset = 0;
-    for (let attempt = 2; attempt <= MAX_MAIL_ATTEMPTS; attempt++) {
+    let attempts = 1;
+    for (;;) {
       const [before] = await outboxRowsFor(me.email);
+      if (before!.status !== "pending") break;
       offset = (before!.next_attempt_at - clock.now()) / 1000;
       // Every due row of the file is retried; make them all fail.
-      for (let i = 0; i < 20; i++) mailApiResponses.push(() => new Response("still down", { status: 502 }));
+      for (let i = 0; i < 20; i++) mailApiResponses.push(() => new Response(`still down ${attempts}`, { status: 502 }));
       await maintenanceAt(offset);
       mailApiResponses.length = 0;
+      attempts++;
       const [after] = await outboxRowsFor(me.email);
-      expect(after!.attempts).toBe(attempt);
+      expect(after!.attempts).toBe(attempts);
       expect(after!.last_error).toMatch(/^502: still down/);
-      if (attempt < MAX_MAIL_ATTEMPTS) {
-        expect(after!.status).toBe("pending");
-        expect(after!.next_attempt_at - (clock.now() + offset * 1000)).toBe(60_000 * 2 ** (attempt - 1));
-      } else {
-        expect(after!.status).toBe("failed");
-      }
+      if (after!.status === "pending") expect(after!.next_attempt_at - (clock.now() + offset * 1000)).toBe(mailBackoffMs(attempts));
     }
-    await maintenanceAt(offset + 86400);
-    expect((await outboxRowsFor(me.email))[0]).toMatchObject({ status: "failed", attempts: MAX_MAIL_ATTEMPTS });
+    const [dead] = await outboxRowsFor(me.email);
+    expect(dead).toMatchObject({ status: "failed", last_error: `502: still down ${attempts - 1}` });
+    // Given up at the first attempt past the maximum age, not before.
+    expect(offset * 1000).toBeGreaterThanOrEqual(MAIL_MAX_AGE_MS);
+    expect(offset * 1000 - mailBackoffMs(attempts - 1)).toBeLessThan(MAIL_MAX_AGE_MS);
+    expect(mailBackoffMs(20)).toBe(3_600_000);
+    await maintenanceAt(offset + 3600);
+    expect((await outboxRowsFor(me.email))[0]).toMatchObject({ status: "failed", attempts });
   });
 
   it("stores a 4xx rejection (422) as failed with the provider's reason and never retries it", async () => {
@@ -212,10 +220,15 @@ describe("mail outbox", () => {
     expect((await outboxRowsFor(me.email))[0]).toMatchObject({ status: "failed", attempts: 2, last_error: "400: gone" });
   });
 
-  it("writes no row when delivery succeeds", async () => {
+  it("records a delivered mail as sent, without its body, at the first attempt", async () => {
     const me = await registerVerified("mail");
     await requestReset(me.email);
-    expect(await outboxRowsFor(me.email)).toEqual([]);
+    const rows = await outboxRowsFor(me.email, null);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["sent", 1],
+      ["sent", 1],
+    ]);
+    expect(rows.map((r) => JSON.parse(r.payload).text)).toEqual([undefined, undefined]);
   });
 });
 

@@ -136,10 +136,10 @@ describe("family pruning", () => {
 
   it("reports what it did", async () => {
     const report = await maintenance();
-    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "identifierKeys", "mailPruned", "mailSent", "mfaTicketsPruned"]);
+    expect(Object.keys(report).sort()).toEqual(["eventsPruned", "familiesPruned", "identifierKeys", "mailDead", "mailExpired", "mailPruned", "mailRetried", "mailSent", "mfaTicketsPruned"]);
   });
 
-  it("drops undeliverable mail after a week and keeps pending mail", async () => {
+  it("drops dead and sent mail after a week and keeps pending mail", async () => {
     const insert = (status: string, ageDays: number) =>
       env.DB.prepare("insert into mail_outbox (payload, status, attempts, next_attempt_at, created_at) values ('{}', ?, 1, ?, ?) returning id")
         .bind(status, clock.now() + 3_600_000, clock.now() - ageDays * DAY * 1000)
@@ -147,9 +147,11 @@ describe("family pruning", () => {
     const old = await insert("failed", 8);
     const recent = await insert("failed", 6);
     const pending = await insert("pending", 8);
+    const sentOld = await insert("sent", 8);
     const report = await maintenance();
     expect(report.mailPruned).toBeGreaterThanOrEqual(1);
     const left = await env.DB.prepare("select id from mail_outbox where id in (?, ?, ?)").bind(old!.id, recent!.id, pending!.id).all();
+    expect(await env.DB.prepare("select id from mail_outbox where id = ?").bind(sentOld!.id).first()).toBeNull();
     expect(left.results.map((r) => r.id).sort()).toEqual([recent!.id, pending!.id].sort());
   });
 });

@@ -7,13 +7,20 @@ import type { MailMessage } from "./mail";
 /** What the templates need from the config. */
 export type MailSite = Pick<Config, "productName">;
 
-function compose(site: MailSite, to: string, subject: string, paragraphs: string[], link?: { url: string; label: string }): MailMessage {
+function compose(
+  site: MailSite,
+  to: string,
+  subject: string,
+  paragraphs: string[],
+  link?: { url: string; label: string },
+  secret?: MailMessage["secret"],
+): MailMessage {
   const signature = `— ${site.productName}`;
   const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), signature].join("\n\n");
   const fullSubject = `[${site.productName}] ${subject}`;
   // hono/html escapes every value; with no promise among them the result is already a string.
   const markup = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${fullSubject}</title></head><body>${paragraphs.map((p) => html`<p>${p}</p>`)}${link ? html`<p><a href="${link.url}">${link.label}</a></p>` : ""}<p>${signature}</p></body></html>`;
-  return { to, subject: fullSubject, text, html: String(markup) };
+  return { to, subject: fullSubject, text, html: String(markup), ...(secret ? { secret } : {}) };
 }
 
 export function confirmationMail(site: MailSite, to: string, username: string, url: string, key: string): MailMessage {
@@ -27,6 +34,7 @@ export function confirmationMail(site: MailSite, to: string, username: string, u
       `Confirmation key: ${key}`,
     ],
     { url, label: "Confirm e-mail address" },
+    "email_confirmation",
   );
 }
 
@@ -43,6 +51,7 @@ export function passwordResetMail(site: MailSite, to: string, username: string, 
       `token: ${token}`,
     ],
     { url, label: "Reset password" },
+    "password_reset",
   );
 }
 
@@ -79,6 +88,7 @@ export function accountExistsMail(site: MailSite, to: string, username: string, 
       `Someone tried to sign up to ${site.productName} with this e-mail address, but an account already exists for it. If it was you, sign in or reset your password.`,
     ],
     { url: resetUrl, label: "Reset password" },
+    "password_reset",
   );
 }
 

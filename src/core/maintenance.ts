@@ -1,13 +1,17 @@
 // Periodic jobs run by the cron trigger: mail retries, pruning of old history, dead sessions and MFA
 // tickets, and the identifier keys migration 0006 left pending.
-import { and, eq, isNotNull, lt, or, sql } from "drizzle-orm";
-import { events, mailOutbox, mfaTickets, tokenFamilies } from "../db/schema";
+import { and, isNotNull, lt, or, sql } from "drizzle-orm";
+import { events, mfaTickets, tokenFamilies } from "../db/schema";
 import type { Deps } from "./deps";
 import { keyFillOutcome, keyFillStatements, type KeyFillReport, type PendingKeyRow, pendingKeyRowsSql } from "./identifier-keys";
-import { retryOutbox } from "./mail";
+import { pruneOutbox, retryOutbox } from "./mail";
 
 export interface MaintenanceReport {
   mailSent: number;
+  mailRetried: number;
+  mailDead: number;
+  /** Mail whose secret link died before delivery (given up, body purged). */
+  mailExpired: number;
   mailPruned: number;
   eventsPruned: number;
   familiesPruned: number;
@@ -17,12 +21,9 @@ export interface MaintenanceReport {
 
 export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">): Promise<MaintenanceReport> {
   const now = deps.now();
-  const mailSent = await retryOutbox(deps);
-  // Undeliverable mail is kept a week for operators to inspect, then dropped (it holds live links).
-  const prunedMail = await deps.db
-    .delete(mailOutbox)
-    .where(and(eq(mailOutbox.status, "failed"), lt(mailOutbox.createdAt, now - 7 * 86_400_000)))
-    .returning({ id: mailOutbox.id });
+  // Expired links first, so that no retry below sends one.
+  const mailPrune = await pruneOutbox(deps);
+  const mail = await retryOutbox(deps);
   const eventCutoff = now - deps.config.historyRetentionDays * 86_400_000;
   const prunedEvents = await deps.db.delete(events).where(lt(events.createdAt, eventCutoff)).returning({ id: events.id });
   // A family is only useful until its refresh token expires; revoked ones are kept as long for reuse detection.
@@ -36,8 +37,11 @@ export async function runMaintenance(deps: Pick<Deps, "config" | "db" | "now">):
   const identifierKeys = await fillPendingKeys(deps);
   return {
     identifierKeys,
-    mailSent,
-    mailPruned: prunedMail.length,
+    mailSent: mail.sent,
+    mailRetried: mail.retried,
+    mailDead: mail.dead,
+    mailExpired: mailPrune.expired,
+    mailPruned: mailPrune.deleted,
     eventsPruned: prunedEvents.length,
     familiesPruned: prunedFamilies.length,
     mfaTicketsPruned: prunedTickets.length,

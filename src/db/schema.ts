@@ -156,7 +156,10 @@ export const commonPasswords = sqliteTable("common_passwords", {
   password: text("password").primaryKey(),
 });
 
-/** Mail whose first delivery attempt failed transiently; the cron handler retries it with backoff. */
+/**
+ * Every mail, written before its first delivery attempt (core/mail.ts): pending until the provider
+ * takes it, then sent (body purged) or failed = dead (4xx, or still failing at MAIL_MAX_AGE).
+ */
 export const mailOutbox = sqliteTable(
   "mail_outbox",
   {
@@ -164,9 +167,12 @@ export const mailOutbox = sqliteTable(
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
     attempts: integer("attempts").notNull(),
+    /** When a pending row is due; also the lease of whoever is delivering it (claimed rows are pushed ahead). */
     nextAttemptAt: integer("next_attempt_at").notNull(),
     lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),
+    /** When the secret link it carries dies (reset, confirmation); its body is purged then. Null: no secret. */
+    expiresAt: integer("expires_at"),
   },
   (t) => [index("mail_outbox_due").on(t.status, t.nextAttemptAt)],
 );

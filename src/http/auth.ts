@@ -5,6 +5,7 @@ import { prepared } from "../db/prepared";
 import { onSession } from "../db/replica";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database, Deps } from "../core/deps";
+import { isStorageUnavailable } from "../core/storage-errors";
 import { decodeToken, type TokenClaims } from "../core/tokens";
 import type { AppEnv, Authenticated } from "./context";
 import { enforceCsrf, isUnsafeMethod } from "./csrf";
@@ -108,6 +109,13 @@ export const optionalAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     // A malformed Authorization header counts as none here.
   }
   if (credential) await guardCookieCredential(c, credential);
-  c.set("caller", credential ? await verifyAccessToken(c.var.deps, credential.token, false).catch(() => null) : null);
+  // A bad token is no caller; D1 failing to say is not an answer (503), or logout would skip its ownership check.
+  const caller = credential
+    ? await verifyAccessToken(c.var.deps, credential.token, false).catch((error: unknown) => {
+        if (isStorageUnavailable(error)) throw error;
+        return null;
+      })
+    : null;
+  c.set("caller", caller);
   await next();
 };

@@ -87,6 +87,8 @@ export function allResponses(config: Config, declaration: Declaration): Record<n
   if (declaration.auth === "required") all[401] = CHAIN_RESPONSES.unauthorized;
   if (csrfChecked(config, declaration)) all[403] = CHAIN_RESPONSES.csrf;
   if (declaration.throttle || declaration.otherThrottles?.length || declaration.auth === "required") all[429] = CHAIN_RESPONSES.throttled;
+  // Any operation that reads or writes D1/KV (all but the documents and the JWKS, built from config alone).
+  if (!declaration.tags.some((tag) => tag === "docs" || tag === "keys")) all[503] = CHAIN_RESPONSES.unavailable;
   for (const [status, own] of Object.entries(declaration.responses)) {
     const chain = all[Number(status)];
     all[Number(status)] = chain ? mergeResponses(chain, own) : own;

@@ -105,6 +105,11 @@ export const CHAIN_RESPONSES = {
   unauthorized: { description: "No, bad, expired or revoked access token", json: authErrorBody, headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
   csrf: detail("CSRF Failed: the double-submit token or the Origin check (cookie mode settings, reset capability)"),
   throttled: { description: "Request was throttled", json: detailBody, headers: { "Retry-After": "Seconds until the next allowed request" } },
+  unavailable: {
+    description: "D1 or KV unavailable: nothing was written, the request can be sent again as it was",
+    json: detailBody,
+    headers: { "Retry-After": "Seconds to wait before retrying" },
+  },
 } satisfies Record<string, ResponseDoc>;
 
 /** One status answered by the chain and by the declaration itself: both descriptions, either body, every header. */

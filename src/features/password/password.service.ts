@@ -1,5 +1,6 @@
 // Password change, reset request and reset confirmation (Django's SetPasswordForm semantics).
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { makePassword, verifyPassword } from "../../crypto/passwords";
 import { mfaTickets, socialAccounts, type User, users } from "../../db/schema";
 import { findUserByEmail, passwordErrors } from "../../core/users";
@@ -31,29 +32,41 @@ async function checkNewPassword(deps: Deps, user: User, input: NewPasswordInput)
  * address verified (the link proved control of the mailbox); a change keeps `keepFamily`, if any.
  * The update is conditional on the old hash, so of two racing resets with one token only one succeeds.
  */
-async function storeNewPassword(deps: Deps, user: User, newPassword: string, how: "reset" | { keepFamily: string | null }): Promise<boolean> {
+async function storeNewPassword(
+  deps: Deps,
+  user: User,
+  newPassword: string,
+  how: "reset" | { keepFamily: string | null },
+  credential?: SpentCredential,
+): Promise<boolean> {
   const reset = how === "reset";
   const keepFamily = reset ? null : how.keepFamily;
   const hash = await makePassword(newPassword, deps.config);
-  const write = [
-    deps.db
-      .update(users)
-      .set({ password: hash, updatedAt: deps.now(), ...(reset ? { emailVerified: true } : {}) })
-      .where(and(eq(users.id, user.id), eq(users.password, user.password)))
-      .returning({ id: users.id }),
-    revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
-    // An MFA login half done with the old password must not finish after it changed.
-    deps.db.delete(mfaTickets).where(eq(mfaTickets.userId, user.id)),
-  ] as const;
+  const updatePassword = deps.db
+    .update(users)
+    .set({ password: hash, updatedAt: deps.now(), ...(reset ? { emailVerified: true } : {}) })
+    .where(and(eq(users.id, user.id), eq(users.password, user.password), credential?.stillValid))
+    .returning({ id: users.id });
   // A reset that proves an unverified address also drops the account's social links: they were made
   // while nobody had proved the mailbox, possibly by someone who signed up, through a provider that
   // does not vouch for addresses, with the victim's (pre-account takeover). The owner can connect again.
   // Conditional on the password write before it in the same transaction, so a lost race drops nothing.
+  const dropLinks = reset && !user.emailVerified;
   const dropSocialLinks = deps.db
     .delete(socialAccounts)
     .where(and(eq(socialAccounts.userId, user.id), sql`(select ${users.password} from ${users} where ${users.id} = ${user.id}) = ${hash}`))
     .returning({ provider: socialAccounts.provider });
-  const [updated, , , dropped = []] = reset && !user.emailVerified ? await deps.db.batch([...write, dropSocialLinks]) : await deps.db.batch(write);
+  const results = await deps.db.batch([
+    updatePassword,
+    revokeUserFamiliesStatement(deps, user.id, "password", keepFamily ?? undefined),
+    // An MFA login half done with the old password must not finish after it changed.
+    deps.db.delete(mfaTickets).where(eq(mfaTickets.userId, user.id)),
+    // Spent in the same transaction as the password it sets: a failed write spends nothing.
+    ...(credential ? [credential.spend] : []),
+    ...(dropLinks ? [dropSocialLinks] : []),
+  ] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  const updated = results[0] as Array<{ id: number }>;
+  const dropped = dropLinks ? (results.at(-1) as Array<{ provider: string }>) : [];
   if (updated.length === 0) return false;
   for (const account of dropped) recordEvent(deps, user.id, "social_disconnect", { provider: account.provider, reason: "password_reset_verified_email" });
   if (deps.config.notifyPasswordChange) {
@@ -62,6 +75,12 @@ async function storeNewPassword(deps: Deps, user: User, newPassword: string, how
     sendMail(deps, passwordChangedMail(deps.config, user.email, user.username, notice));
   }
   return true;
+}
+
+/** A stored single-use credential a reset consumes (the reset capability): its check and its DELETE, un-run. */
+export interface SpentCredential {
+  stillValid: SQL;
+  spend: BatchItem<"sqlite">;
 }
 
 export interface ChangePasswordInput extends NewPasswordInput {
@@ -108,13 +127,12 @@ export interface ResetConfirmInput extends NewPasswordInput {
 
 /**
  * Sets the new password of a reset (by token or capability): every session ends, the address
- * counts as verified (the link proved control of the mailbox). `claim` runs after validation and
- * before the write; it returns false when the credential was already used (a lost race).
+ * counts as verified (the link proved control of the mailbox). A `credential` is checked and spent
+ * in the write's own batch; false when it (or the password it was issued for) is no longer there.
  */
-export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, claim?: () => Promise<boolean>): Promise<boolean> {
+export async function completePasswordReset(deps: Deps, user: User, input: NewPasswordInput, credential?: SpentCredential): Promise<boolean> {
   await checkNewPassword(deps, user, input);
-  if (claim && !(await claim())) return false;
-  if (!(await storeNewPassword(deps, user, input.new_password1, "reset"))) return false;
+  if (!(await storeNewPassword(deps, user, input.new_password1, "reset", credential))) return false;
   // The mailbox proved the account: a lockout (perhaps an attacker's doing) ends with the reset.
   await liftLockout(deps, user.id);
   if (!user.emailVerified) recordEvent(deps, user.id, "email_verified", { via: "password_reset" });

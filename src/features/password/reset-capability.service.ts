@@ -1,7 +1,7 @@
 // jwt-allauth's reset link flow: opening the mailed link trades uid+token for a one-time,
 // short-lived capability (an HttpOnly cookie) that password/reset/set-new/ consumes.
 // The reset token itself is not consumed by the GET, so mail scanners prefetching links do no harm.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { constantTimeEqual, encodeBase64Url, randomBytes, utf8 } from "../../crypto/bytes";
 import { hmacHex, toHex } from "../../crypto/hmac";
 import { passwordResetCapabilities, type User, users } from "../../db/schema";
@@ -71,17 +71,17 @@ export async function capabilityHolder(deps: Deps, value: string): Promise<User 
 }
 
 /**
- * set-new: validates the password first (a 400 does not consume), then consumes the capability
- * atomically (DELETE ... RETURNING), then resets. False when the capability is not (or no longer) valid.
+ * set-new: validates the password first (a 400 does not consume), then, in one batch, sets the
+ * password only while this capability is still stored and deletes it: of two requests with one
+ * capability one resets, and a failed write (D1 unavailable) leaves the capability usable.
+ * False when the capability is not (or no longer) valid.
  */
 export async function resetWithCapability(deps: Deps, value: string, input: NewPasswordInput): Promise<boolean> {
   const found = await resolveCapability(deps, value);
   if (!found) return false;
-  return completePasswordReset(deps, found.user, input, async () => {
-    const consumed = await deps.db
-      .delete(passwordResetCapabilities)
-      .where(and(eq(passwordResetCapabilities.userId, found.user.id), eq(passwordResetCapabilities.tokenHash, found.tokenHash)))
-      .returning({ userId: passwordResetCapabilities.userId });
-    return consumed.length > 0;
+  const thisCapability = and(eq(passwordResetCapabilities.userId, found.user.id), eq(passwordResetCapabilities.tokenHash, found.tokenHash));
+  return completePasswordReset(deps, found.user, input, {
+    stillValid: sql`exists (select 1 from ${passwordResetCapabilities} where ${thisCapability})`,
+    spend: deps.db.delete(passwordResetCapabilities).where(thisCapability),
   });
 }

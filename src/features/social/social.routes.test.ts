@@ -52,7 +52,7 @@ describe("routing", () => {
     const login = document.paths["/auth/{provider}/"].post;
     expect(login.operationId).toBe("socialLogin");
     expect(login.parameters[0]).toMatchObject({ name: "provider", in: "path", schema: { enum: ["github", "google", "keycloak", "twitter", "x"] } });
-    expect(Object.keys(login.responses).sort()).toEqual(["200", "400", "403", "413", "415", "429", "502"]);
+    expect(Object.keys(login.responses).sort()).toEqual(["200", "400", "403", "413", "415", "429", "502", "503"]);
     expect(document.paths["/auth/{provider}/connect/"].post.operationId).toBe("socialConnect");
     expect(document.paths["/auth/socialaccounts/"].get.operationId).toBe("listSocialAccounts");
     expect(document.paths["/auth/socialaccounts/{id}/disconnect/"].post.operationId).toBe("disconnectSocialAccount");
