@@ -97,7 +97,7 @@ const tally = (answers) => Object.entries(answers.reduce((seen, { status }) => (
 
 try {
   await waitForServer();
-  // wrangler's build step rewrites src/crypto/generated/ and its watcher then restarts the Worker once,
+  // wrangler's build step rewrites src/lazy/generated/ and its watcher then restarts the Worker once,
   // seconds after the first answer: a burst in flight then gets 503s that are not ours.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   await waitForServer();

@@ -1,6 +1,9 @@
 // Making and verifying stored passwords: ours (PBKDF2-SHA256, peppered when PASSWORD_PEPPERS is set),
 // any Django hasher we support, whether a hash should be replaced, and the dummy work that keeps an
 // unknown account's answer as slow as a known one's.
+// argon2, bcrypt and scrypt are a lazily loaded module (src/lazy/load.ts): their 18 KiB gzip are
+// loaded by the first request that meets such a hash, not parsed at every cold start.
+import { djangoHashers } from "../lazy/load";
 import { SUPPORTED_HASHERS, hasherOf } from "./hashers";
 import { type PasswordPepper, pepperedAlgorithm, pepperIdOf, pepperPassword } from "./pepper";
 import { decodePbkdf2, hashPassword, isUsablePassword, PBKDF2_VERIFY_MAX_ITERATIONS, spendPbkdf2, verifyAgainstDummy as verifyPlainDummy, verifyPbkdf2 } from "./pbkdf2";
@@ -13,22 +16,6 @@ export interface PasswordSettings {
 }
 
 const PLAIN = "pbkdf2_sha256";
-
-type DjangoHashers = typeof import("./django-hashers/index");
-
-let loading: Promise<DjangoHashers> | undefined;
-
-// argon2, bcrypt and scrypt come from a separate module (scripts/build-hashers.mjs builds it; wrangler
-// uploads it beside the bundle, see wrangler.toml): its 18 KiB gzip are loaded by the first request
-// that meets such a hash, not parsed at every cold start. The `as string` keeps tsc from resolving
-// a file that exists only after the build step; esbuild and vite still see the literal.
-function djangoHashers(): Promise<DjangoHashers> {
-  loading ??= (import("./generated/django-hashers.mjs" as string) as Promise<DjangoHashers>).catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
-}
 
 /** A peppered hash as the plain Django string over the peppered input (only the algorithm name differs). */
 function asPlain(encoded: string, algorithm: string): string {

@@ -2,7 +2,7 @@
 // WebCrypto up to the production Workers cap, the plain-JS derivation above it.
 
 import { constantTimeEqual, encodeBase64, randomString, utf8 } from "./bytes";
-import { pbkdf2Pure } from "./pbkdf2-pure";
+import { pbkdf2Pure } from "../lazy/load";
 
 /**
  * Highest iteration count WebCrypto derives with, and so the most we hash new passwords with.
@@ -55,8 +55,9 @@ export function decodePbkdf2(encoded: string): DecodedPbkdf2 | null {
 
 async function deriveKey(algorithm: Pbkdf2Algorithm, password: string, salt: string, iterations: number): Promise<Uint8Array> {
   const hash = DIGESTS[algorithm];
-  // Above the cap WebCrypto would throw on production Workers: the plain-JS loop has no limit.
-  if (iterations > PBKDF2_MAX_ITERATIONS) return pbkdf2Pure(hash, utf8(password), utf8(salt), iterations);
+  // Above the cap WebCrypto would throw on production Workers: the plain-JS loop (a lazily loaded
+  // module, only imported hashes get there) has no limit.
+  if (iterations > PBKDF2_MAX_ITERATIONS) return (await pbkdf2Pure()).pbkdf2Pure(hash, utf8(password), utf8(salt), iterations);
   const key = await crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits(
     { name: "PBKDF2", hash, salt: utf8(salt), iterations },

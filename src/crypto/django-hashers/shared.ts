@@ -1,5 +1,5 @@
 // What the hashers of this module share: limits, base64 and the constant-time comparison.
-// The module is bundled on its own (scripts/build-hashers.mjs), so it imports nothing from the Worker.
+// The module is bundled on its own (scripts/build-lazy.mjs), so it imports nothing from the Worker.
 
 /**
  * Most memory one verification may take. A Worker isolate has 128 MB; Django's argon2 default

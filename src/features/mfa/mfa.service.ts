@@ -12,7 +12,8 @@ import type { Deps } from "../../core/deps";
 import { invalid } from "../../core/errors";
 import { recordEvent } from "../../core/events";
 import { decryptSecret, encryptSecret, hashRecoveryCode, keyOfRow, mfaKeyring, newRecoveryCodes } from "./mfa.secrets";
-import { otpauthUrl, qrSvg } from "./otpauth";
+import { mfaQr } from "../../lazy/load";
+import { otpauthUrl } from "./otpauth";
 
 /** Refusals that are about the account's state, not a field: `400 {"detail"}`. */
 export class MfaStateError extends Error {
@@ -45,6 +46,8 @@ export async function mfaStatus(deps: Deps, userId: number) {
 /** A new pending secret (replacing an earlier pending one) and how to show it. */
 export async function setupTotp(deps: Deps, user: User) {
   if (user.mfaEnabled) throw new MfaStateError(ALREADY_ENABLED);
+  // Loaded before the write, so a failed load leaves no pending secret behind.
+  const { qrSvg } = await mfaQr();
   const secret = randomBytes(20);
   const key = (await mfaKeyring(deps.config)).current;
   const pending = { secret: await encryptSecret(key, user.id, secret), keyId: key.id, createdAt: deps.now(), confirmedAt: null, lastUsedStep: null, recoveryCodes: [] };

@@ -72,8 +72,16 @@ export interface SocialIdentity {
 
 export type SocialLoginErrorKind = "missing_input" | "code_exchange" | "invalid" | "upstream";
 
+// The verifiers run in a lazily loaded module that carries its own copy of this class (verify.ts):
+// instanceof goes by this registry-wide symbol, so the handlers recognise the errors of either copy.
+const SOCIAL_LOGIN_ERROR: unique symbol = Symbol.for("edge-rest-auth.SocialLoginError");
+
 /** The 400s of contract §2.5.1 (missing_input, code_exchange, invalid) and its 502 (upstream). */
 export class SocialLoginError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [SOCIAL_LOGIN_ERROR]?: unknown })[SOCIAL_LOGIN_ERROR] === true;
+  }
+  readonly [SOCIAL_LOGIN_ERROR] = true;
   override name = "SocialLoginError";
   constructor(
     public readonly kind: SocialLoginErrorKind,
