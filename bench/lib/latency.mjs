@@ -48,8 +48,10 @@ function rtt(user, region) {
  * Modeled ms a request spends waiting on storage: sequential round trips, D1 writes and primary reads
  * at the primary's RTT, replica reads at the nearest replica's, KV reads and writes on the response
  * path at the primary's RTT (a cold read; a key cached at the edge costs almost nothing, so "before"
- * is an upper bound there). Work after the response is free. Throttle calls are not priced: their
- * store is being replaced (issue 8); the count is shown beside the figure.
+ * is an upper bound there). Work after the response is free. Throttle calls are not priced: they go
+ * to Durable Objects that live near the client that first used the key (a per-client key sits next
+ * to its client; an account's object near wherever it was first used), so there is no one RTT to
+ * give them; the count is shown beside the figure.
  */
 export function modelRequest(path, user, primary) {
   const toPrimary = rtt(user, primary.id);

@@ -214,7 +214,7 @@ function renderLatency(L, res) {
     "What a request waits for storage when its Worker runs next to the user and D1's primary is in one region: the round trips counted by " +
       "`test/ledger.ts` (after: ARCHITECTURE.md's budget table, checked by `test/round-trips.test.ts`; before: `bench/round-trips-before.md`, main at 2e3f2b4) " +
       `times published round-trip times (${esc(model.source)}). D1 writes and primary reads at the RTT to the primary, replica reads at the RTT to the nearest D1 replica region, ` +
-      "KV on the response path at the RTT to the primary's region, work after the response free. Throttle round trips are counted, not priced (their store is being replaced). " +
+      "KV on the response path at the RTT to the primary's region, work after the response free. Throttle round trips (Durable Object calls, placed near the client that first used the key) are counted, not priced. " +
       "CPU is this run's median CPU ms/req of the matching scenario (local, storage simulation included). Assumptions and sources: README.md, \"Latency model\".",
   );
   L.push("");
