@@ -1,10 +1,7 @@
 // `npm run outbox -- [list] (--local [--persist-to DIR] | --remote) [--env NAME] [--all]` lists pending and
 // dead mail; `npm run outbox -- resend <id> (--local | --remote)` queues a dead mail again for the next cron run.
 // Both are SQL through `wrangler d1 execute`, like the Django import: nothing here talks to the Worker.
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
+import { d1Query, parseD1Cli } from "./d1-cli";
 
 const USAGE = `Usage: npm run outbox -- [list] (--local [--persist-to DIR] | --remote) [--env NAME] [--database DB] [--config FILE] [--all] [--json]
        npm run outbox -- resend <id> (--local [--persist-to DIR] | --remote) [--env NAME] [--database DB] [--config FILE]
@@ -12,32 +9,10 @@ list: pending and dead (status failed) mail, newest first (--all adds sent rows,
 resend: a dead mail whose body is still there goes back to pending, due at once, its age counted anew;
         the next cron run (every 5 minutes) delivers it.`;
 
-const { values: opts, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    local: { type: "boolean", default: false },
-    remote: { type: "boolean", default: false },
-    "persist-to": { type: "string" },
-    env: { type: "string" },
-    database: { type: "string", default: "DB" },
-    config: { type: "string" },
-    all: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-});
-
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-if (opts.help) (console.log(USAGE), process.exit(0));
-// Which database must be said: no default that could be production.
-if (Number(opts.local) + Number(opts.remote) !== 1) fail("Choose one of --local, --remote.");
-if (opts["persist-to"] && !opts.local) fail("--persist-to goes with --local.");
-
-const WRANGLER = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+const cli = parseD1Cli(USAGE, ["all", "json"] as const, true);
+const { opts, positionals } = cli;
+// Annotated, so that TypeScript knows code after a call to it does not run.
+const fail: (message: string) => never = cli.fail;
 
 interface Row {
   id: number;
@@ -54,18 +29,12 @@ interface Row {
 
 /** Runs one statement with wrangler and returns its rows. */
 function execute(command: string): Array<Record<string, unknown>> {
-  const target = opts.remote ? ["--remote"] : ["--local", ...(opts["persist-to"] ? ["--persist-to", opts["persist-to"]] : [])];
-  const args = [
-    WRANGLER, "d1", "execute", opts.database!, "--command", command, "--json", "--yes", ...target,
-    ...(opts.env ? ["--env", opts.env] : []), ...(opts.config ? ["--config", opts.config] : []),
-  ];
-  const result = spawnSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
-  if (result.status !== 0) {
-    console.error(result.stdout, result.stderr);
+  try {
+    return d1Query<Record<string, unknown>>(opts, command);
+  } catch (error) {
+    console.error((error as Error).message);
     process.exit(1);
   }
-  const parsed = JSON.parse(result.stdout) as Array<{ results: Array<Record<string, unknown>> }>;
-  return parsed.flatMap((part) => part.results);
 }
 
 const iso = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"));
