@@ -212,3 +212,34 @@ export function jwtPayload(token: string): Record<string, any> {
   const part = token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/");
   return JSON.parse(atob(part + "=".repeat((4 - (part.length % 4)) % 4)));
 }
+
+/**
+ * One stable env (so config and app are built once) whose D1 logs every round trip's SQL: a statement
+ * run, or "batch of N". For tests that assert which statements run; test/ledger.ts only counts them.
+ */
+export function countingEnv(overrides: Record<string, string> = {}): { env: Bindings; trips: string[] } {
+  const trips: string[] = [];
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop === "bind") return (...args: unknown[]) => wrap((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
+        if (typeof value !== "function") return value;
+        if (["first", "all", "run", "raw"].includes(String(prop))) trips.push(sql);
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    real.set(proxy, statement);
+    return proxy;
+  };
+  const db = env.DB;
+  const counting = {
+    prepare: (sql: string) => wrap(db.prepare(sql), sql),
+    batch: (statements: D1PreparedStatement[]) => {
+      trips.push(`batch of ${statements.length}`);
+      return db.batch(statements.map((statement) => real.get(statement) ?? statement));
+    },
+  } as unknown as D1Database;
+  return { env: { ...envWith(overrides), DB: counting }, trips };
+}

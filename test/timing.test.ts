@@ -6,7 +6,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { Bindings } from "../src/config";
-import { app, envWith, mailTo, newIdentity, registerVerified } from "./helpers";
+import { app, countingEnv, mailTo, newIdentity, registerVerified } from "./helpers";
 
 /** Production's work factor: PBKDF2 is then most of a login, as it is in production. */
 const TIMED = { PBKDF2_ITERATIONS: "100000" };
@@ -37,33 +37,6 @@ afterEach(() => {
   sign.mockRestore();
 });
 
-/** One stable env (so config and app are built once) whose D1 logs every round trip: a statement run, or a batch. */
-function instrumented(overrides: Record<string, string>): { env: Bindings; trips: string[] } {
-  const trips: string[] = [];
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
-    const proxy = new Proxy(statement, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop) as unknown;
-        if (prop === "bind") return (...args: unknown[]) => wrap((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
-        if (typeof value !== "function") return value;
-        if (["first", "all", "run", "raw"].includes(String(prop))) trips.push(sql);
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    real.set(proxy, statement);
-    return proxy;
-  };
-  const db = env.DB;
-  const counting = {
-    prepare: (sql: string) => wrap(db.prepare(sql), sql),
-    batch: (statements: D1PreparedStatement[]) => {
-      trips.push(`batch of ${statements.length}`);
-      return db.batch(statements.map((statement) => real.get(statement) ?? statement));
-    },
-  } as unknown as D1Database;
-  return { env: { ...envWith(overrides), DB: counting }, trips };
-}
 
 interface Sent {
   status: number;
@@ -130,7 +103,7 @@ describe("login: unknown user vs known user with a wrong password", () => {
   ] as const) {
     it(`the same lookups, one PBKDF2 at our count and ${hmacs} HMAC each before the answer; the event after it (${label})`, async () => {
       const me = await registerVerified("timing", overrides);
-      const target = instrumented(overrides);
+      const target = countingEnv(overrides);
       // A name, and an address typed in the username box (both lookups run, found or not).
       for (const [known, unknown] of [
         [{ username: me.username }, { username: `nobody${crypto.randomUUID().slice(0, 8)}` }],
@@ -154,7 +127,7 @@ describe("login: unknown user vs known user with a wrong password", () => {
 
   it(`answers in the same time: medians of ${SAMPLES} each`, async () => {
     const me = await registerVerified("timing", TIMED);
-    const target = instrumented(TIMED);
+    const target = countingEnv(TIMED);
     await compareMedians(
       "login",
       () => post(target, "/auth/login/", { username: me.username, password: "not the password" }),
@@ -169,7 +142,7 @@ const MAIL_TRIPS = [/^insert into "mail_outbox"/, /^update "mail_outbox"/];
 describe("password reset: unknown vs known address", () => {
   it("the same lookup and HMAC before the answer; the mail and the event only after it", async () => {
     const me = await registerVerified("timing", TIMED);
-    const target = instrumented(TIMED);
+    const target = countingEnv(TIMED);
     const known = await post(target, "/auth/password/reset/", { email: me.email });
     const unknown = await post(target, "/auth/password/reset/", { email: `nobody${crypto.randomUUID().slice(0, 8)}@example.com` });
     expect([known.status, unknown.status]).toEqual([200, 200]);
@@ -184,7 +157,7 @@ describe("password reset: unknown vs known address", () => {
 
   it(`answers in the same time: medians of ${SAMPLES} each`, async () => {
     const me = await registerVerified("timing", TIMED);
-    const target = instrumented(TIMED);
+    const target = countingEnv(TIMED);
     await compareMedians(
       "password reset",
       () => post(target, "/auth/password/reset/", { email: me.email }),
@@ -201,7 +174,7 @@ describe("sign-up under REGISTRATION_PREVENT_ENUMERATION: taken vs free address"
 
   it("the same lookups, one hash, one write batch of two and one HMAC before the answer; mail and event after it", async () => {
     const owner = await registerVerified("timing", NO_ENUMERATION);
-    const target = instrumented(NO_ENUMERATION);
+    const target = countingEnv(NO_ENUMERATION);
     const taken = await signUp(target, owner.email);
     const free = await signUp(target);
     expect([taken.status, free.status]).toEqual([201, 201]);
@@ -220,7 +193,7 @@ describe("sign-up under REGISTRATION_PREVENT_ENUMERATION: taken vs free address"
 
   it(`answers in the same time: medians of ${SAMPLES} each`, async () => {
     const owner = await registerVerified("timing", NO_ENUMERATION);
-    const target = instrumented(NO_ENUMERATION);
+    const target = countingEnv(NO_ENUMERATION);
     await compareMedians(
       "sign-up",
       () => signUp(target, owner.email),

@@ -2,9 +2,8 @@
 // reset, MFA_ENCRYPTION_KEYS rotation, and what login costs users without MFA.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { Bindings } from "../../config";
 import { resetMail } from "../../../test/conformance/case";
-import { app, call, clock, envWith, eventsOf, loggedIn, registerVerified, userRow } from "../../../test/helpers";
+import { app, call, clock, countingEnv, eventsOf, loggedIn, registerVerified, userRow } from "../../../test/helpers";
 import { codeStep, countRows, enrolled, INCORRECT, passwordStep, TICKET_INVALID, ticketFor, totpCode, totpRow } from "./mfa.fixtures";
 
 const WRONG_PASSWORD = { password: ["Incorrect password."] };
@@ -137,34 +136,6 @@ describe("MFA_ENCRYPTION_KEYS rotation", () => {
     expect(await countRows("token_families", bob.pk)).toBe(1);
   });
 });
-
-/** The app with a D1 that logs every round trip (a statement run, or a batch). */
-function countingEnv(): { env: Bindings; trips: string[] } {
-  const trips: string[] = [];
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
-    const proxy = new Proxy(statement, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop) as unknown;
-        if (prop === "bind") return (...args: unknown[]) => wrap((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args), sql);
-        if (typeof value !== "function") return value;
-        if (["first", "all", "run", "raw"].includes(String(prop))) trips.push(sql);
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    real.set(proxy, statement);
-    return proxy;
-  };
-  const db = env.DB;
-  const counting = {
-    prepare: (sql: string) => wrap(db.prepare(sql), sql),
-    batch: (statements: D1PreparedStatement[]) => {
-      trips.push(`batch of ${statements.length}`);
-      return db.batch(statements.map((statement) => real.get(statement) ?? statement));
-    },
-  } as unknown as D1Database;
-  return { env: { ...envWith(), DB: counting }, trips };
-}
 
 async function countedLogin(me: { username: string; password: string }) {
   const { env: counted, trips } = countingEnv();
